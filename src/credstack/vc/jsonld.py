@@ -1,0 +1,127 @@
+"""JSON-LD processing for signing and verifying: safe-mode expansion and RDFC-1.0 canonicalisation.
+
+pyld is the general processor. Two things are added on top of it:
+
+* **Safe mode** (VC Data Integrity §4.4 "Processing errors"; jsonld.js ``safe: true``): a
+  property the contexts do not define is silently dropped by plain JSON-LD expansion, so it
+  would be left out of the canonical form and therefore out of the signature. Here any dropped
+  property, any relative ``@type`` or relative ``@id`` makes the operation fail instead.
+* **Isolation**: each registry gets its own context cache, so a context one caller added is
+  never served to another caller that did not add it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from cachetools import LRUCache
+from pyld import jsonld
+from pyld.context_resolver import ContextResolver
+
+from credstack.vc.contexts import ContextRegistry, default_registry
+from credstack.vc.errors import CanonicalizationError, ContextError, SafeModeError
+
+__all__ = ["canonicalize", "expand", "hash_canonical"]
+
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_resolvers: dict[int, tuple[ContextRegistry, ContextResolver]] = {}
+
+
+def _resolver(registry: ContextRegistry) -> ContextResolver:
+    """One context cache per registry: pyld's global cache would leak contexts between them."""
+    key = id(registry)
+    entry = _resolvers.get(key)
+    if entry is None or entry[0] is not registry:
+        entry = (registry, ContextResolver(LRUCache(maxsize=256), registry.document_loader()))
+        _resolvers[key] = entry
+    return entry[1]
+
+
+def _options(registry: ContextRegistry) -> dict[str, Any]:
+    return {
+        "documentLoader": registry.document_loader(),
+        "contextResolver": _resolver(registry),
+        # None keeps relative IRIs relative so safe mode can refuse them (with "" pyld 3
+        # resolves them against its made-up http://example.org/base/).
+        "base": None,
+        "processingMode": "json-ld-1.1",
+    }
+
+
+def _raise_dropped(term: str | None) -> None:
+    raise SafeModeError(f'term "{term}" is not defined by the document\'s contexts')
+
+
+def _unwrap(error: jsonld.JsonLdError) -> Exception:
+    """Find the error of ours that pyld wrapped, or describe pyld's own one."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ContextError | SafeModeError):
+            return cause
+        cause = cause.__cause__ or getattr(cause, "cause", None)
+    return CanonicalizationError(f"invalid JSON-LD: {error.args[0] if error.args else error}")
+
+
+def _check_ids_and_types(node: Any, path: str = "$") -> None:
+    """Safe mode for values: every @type and @id must be an absolute IRI or a blank node."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            _check_ids_and_types(item, f"{path}[{i}]")
+        return
+    if not isinstance(node, dict):
+        return
+    if "@value" in node:
+        return
+    types = node.get("@type", [])
+    for t in types if isinstance(types, list) else [types]:
+        if isinstance(t, str) and not (_ABSOLUTE_IRI.match(t) or t.startswith("_:")):
+            raise SafeModeError(f'type "{t}" is not defined by the document\'s contexts')
+    node_id = node.get("@id")
+    if isinstance(node_id, str) and not (_ABSOLUTE_IRI.match(node_id) or node_id.startswith("_:")):
+        raise SafeModeError(f'"{node_id}" is a relative IRI; identifiers must be absolute')
+    for key, value in node.items():
+        if key not in ("@type", "@id", "@context"):
+            _check_ids_and_types(value, path)
+
+
+def expand(document: Mapping[str, Any], registry: ContextRegistry | None = None) -> list[Any]:
+    """Expand ``document`` in safe mode.
+
+    Raises ``ContextError`` for a context that is not served, ``SafeModeError`` for an undefined
+    term or type, ``CanonicalizationError`` for any other JSON-LD error.
+    """
+    registry = registry or default_registry()
+    processor = jsonld.JsonLdProcessor(on_property_dropped=_raise_dropped)
+    try:
+        expanded: list[Any] = processor.expand(dict(document), _options(registry))
+    except jsonld.JsonLdError as error:
+        raise _unwrap(error) from error
+    except RecursionError as error:
+        raise CanonicalizationError("document is nested too deeply") from error
+    _check_ids_and_types(expanded)
+    return expanded
+
+
+def canonicalize(document: Mapping[str, Any], registry: ContextRegistry | None = None) -> str:
+    """RDFC-1.0 canonical N-Quads of ``document``, after safe-mode expansion.
+
+    RDFC-1.0 is the W3C Recommendation of the URDNA2015 algorithm that pyld implements; the
+    output is the sorted canonical N-Quads, each line ending in a newline.
+    """
+    registry = registry or default_registry()
+    expanded = expand(document, registry)
+    options = {**_options(registry), "algorithm": "URDNA2015", "format": "application/n-quads"}
+    try:
+        result: str = jsonld.JsonLdProcessor().normalize(expanded, options)
+    except jsonld.JsonLdError as error:
+        raise _unwrap(error) from error
+    return result
+
+
+def hash_canonical(nquads: str) -> bytes:
+    """SHA-256 of canonical N-Quads, as the eddsa-rdfc-2022 and Ed25519Signature2020 suites use."""
+    import hashlib
+
+    return hashlib.sha256(nquads.encode("utf-8")).digest()

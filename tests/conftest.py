@@ -1,0 +1,44 @@
+"""Shared fixtures: where the reference data lives, and loading it.
+
+The reference data (``../shared/``: spec test vectors, the 1EdTech validator's samples) sits
+beside the checkout on developer and CI machines but not on a user's fresh clone, so tests
+that read it skip with a reason when it is absent. They never read the network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("CREDSTACK_SHARED_DIR", REPO.parent / "shared"))
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ``../shared``; skips the calling test when it is not there."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"reference data not available: {path} (see ../shared/README.md)")
+    return path
+
+
+def load_json(*parts: str) -> Any:
+    """Parse a JSON file under ``../shared`` (skipping when absent)."""
+    return json.loads(shared_path(*parts).read_text(encoding="utf-8"))
+
+
+def load_text(*parts: str) -> str:
+    """Read a text file under ``../shared`` (skipping when absent)."""
+    return shared_path(*parts).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """The ``../shared`` folder itself (skips when absent)."""
+    if not SHARED.is_dir():
+        pytest.skip(f"reference data not available: {SHARED}")
+    return SHARED
