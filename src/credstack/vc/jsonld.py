@@ -8,6 +8,12 @@ pyld is the general processor. Two things are added on top of it:
   property, any relative ``@type`` or relative ``@id`` makes the operation fail instead.
 * **Isolation**: each registry gets its own context cache, so a context one caller added is
   never served to another caller that did not add it.
+* **Canonical literal escaping**: pyld escapes only ``\\ \t \n \r "`` in N-Quads literals and
+  writes other control characters raw. RDFC-1.0 output is canonical N-Quads, whose literals use
+  ECHAR for ``\b \t \n \f \r " \\`` and ``\\uXXXX`` (upper-case hex) for the other characters
+  in U+0000-U+001F and U+007F, as rdf-canonize (jsonld.js) does. The difference changes the
+  hashes, so a credential with, say, a form feed in a description would verify here and fail
+  elsewhere; ``escape_literal`` replaces pyld's function (see docs/decisions/0004).
 """
 
 from __future__ import annotations
@@ -18,12 +24,36 @@ from typing import Any
 
 from cachetools import LRUCache
 from pyld import jsonld
+from pyld import nquads as pyld_nquads
 from pyld.context_resolver import ContextResolver
 
 from credstack.vc.contexts import ContextRegistry, default_registry
 from credstack.vc.errors import CanonicalizationError, ContextError, SafeModeError
 
-__all__ = ["canonicalize", "expand", "hash_canonical"]
+__all__ = ["canonicalize", "escape_literal", "expand", "hash_canonical"]
+
+_ECHAR = {
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+    '"': '\\"',
+    "\\": "\\\\",
+}
+_NEEDS_ESCAPE = re.compile('[\x00-\x1f\x7f"\\\\]')
+
+
+def escape_literal(value: str) -> str:
+    """A string literal's body in canonical N-Quads form (RDF 1.2 N-Triples §"Canonical")."""
+    return _NEEDS_ESCAPE.sub(
+        lambda match: _ECHAR.get(match.group(), f"\\u{ord(match.group()):04X}"), value
+    )
+
+
+# pyld's serializer looks the function up in its module at call time, so this takes effect for
+# every canonicalisation in the process, including pyld's own URDNA2015 hashing of quads.
+pyld_nquads.escape = escape_literal
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _resolvers: dict[int, tuple[ContextRegistry, ContextResolver]] = {}
