@@ -94,8 +94,8 @@ def test_signing_reproduces_the_published_proof(folder: str, suffix: str, name: 
 
     assert ours["proof"]["proofValue"] == signed["proof"]["proofValue"]
     assert key.sign(suite(name).hash_data(unsigned, config, ContextRegistry())).hex() == sig_hex
-    without_context = {k: v for k, v in signed["proof"].items() if k != "@context"}
-    assert ours["proof"] == without_context
+    # eddsa-jcs-2022 carries the document's @context in the proof; the RDF suites do not.
+    assert ours["proof"] == signed["proof"]
 
 
 @pytest.mark.parametrize(("folder", "suffix", "name"), SUITE_CASES)

@@ -173,6 +173,8 @@ def add_proof(
         if value is not None:
             config[name] = value
     proof_value = suite.create(unsecured, dict(config), key, registry)
+    if getattr(suite, "proof_carries_context", False) and "@context" in document:
+        config["@context"] = copy.deepcopy(document["@context"])
     proof = {**config, "proofValue": proof_value}
     secured = {k: copy.deepcopy(v) for k, v in document.items() if k != "proof"}
     secured["proof"] = [*existing, proof] if existing else proof

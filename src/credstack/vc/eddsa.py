@@ -37,9 +37,14 @@ class EdDSASuite:
         proof_type: str,
         transform: Transform,
         context_for_config: Callable[[Any], Any],
+        *,
+        proof_carries_context: bool = False,
     ) -> None:
         self.name = name
         self.proof_type = proof_type
+        # eddsa-jcs-2022 writes the document's @context into the proof (VC-DI-EdDSA §3.4.1
+        # step 2); verifiers rebuild the signed configuration from the proof as written.
+        self.proof_carries_context = proof_carries_context
         self._transform = transform
         self._context_for_config = context_for_config
 

@@ -27,5 +27,11 @@ def _same_context(context: Any) -> Any:
 
 
 SUITE = register_suite(
-    EdDSASuite("eddsa-jcs-2022", "DataIntegrityProof", transform_jcs, _same_context)
+    EdDSASuite(
+        "eddsa-jcs-2022",
+        "DataIntegrityProof",
+        transform_jcs,
+        _same_context,
+        proof_carries_context=True,
+    )
 )
