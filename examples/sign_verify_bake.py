@@ -1,7 +1,8 @@
-"""The standards core end to end: issue an Open Badge 3.0, verify it, catch a forgery.
+"""The standards core end to end: issue an Open Badge 3.0, bake it, verify it, catch a forgery.
 
 Run with ``./dev demo``. Everything happens offline: the issuer is a ``did:key``, so anyone
-can verify the credential from the credential alone.
+can verify the credential from the credential alone. The baked badge is written to
+``badge.svg`` in the current directory (or the path given as the first argument).
 """
 
 from __future__ import annotations
@@ -9,9 +10,17 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
-from credstack.vc import Ed25519KeyPair, did_key_for, sign_credential, verify_proofs
+from credstack.vc import Ed25519KeyPair, bake, did_key_for, sign_credential, verify
+
+BADGE_ART = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120" viewBox="0 0 120 120">'
+    '<circle cx="60" cy="60" r="56" fill="#1d4ed8"/>'
+    '<text x="60" y="68" font-size="20" text-anchor="middle" fill="#fff">DA 101</text></svg>'
+)
 
 
 def issuer_key() -> Ed25519KeyPair:
@@ -56,18 +65,24 @@ def badge(issuer: str) -> dict[str, Any]:
 
 def main() -> None:
     key = issuer_key()
-    signed = sign_credential(
-        badge(key.controller), key, created=dt.datetime.now(dt.UTC).replace(microsecond=0)
-    )
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    signed = sign_credential(badge(key.controller), key, created=now)
     print(json.dumps(signed, indent=2))
 
-    [result] = verify_proofs(signed)
-    print(f"\nverify: {'VALID' if result.verified else 'INVALID'} ({result.message})")
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "badge.svg")
+    out.write_bytes(bake(BADGE_ART.encode(), signed))
+    print(f"\nbaked into {out}")
+
+    report = verify(out.read_bytes(), now=now)
+    for check in report.checks:
+        print(f"  {check.name:12} {check.outcome.value:12} {check.message}")
+    print(f"verify: {report.verdict.value.upper()}")
 
     forged = copy.deepcopy(signed)
     forged["credentialSubject"]["achievement"]["name"] = "Advanced Data Science"
-    [forged_result] = verify_proofs(forged)
-    print(f"forged: {'VALID' if forged_result.verified else 'INVALID'} ({forged_result.message})")
+    forged_report = verify(forged, now=now)
+    reasons = "; ".join(c.message for c in forged_report.errors)
+    print(f"forged: {forged_report.verdict.value.upper()} ({reasons})")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("CREDSTACK_SHARED_DIR", REPO.parent / "shared"))
@@ -42,3 +43,9 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"reference data not available: {SHARED}")
     return SHARED
+
+
+# The machines are shared and noisy: a per-example deadline makes property tests flaky
+# without finding anything; the number of examples still bounds their run time.
+settings.register_profile("credstack", deadline=None)
+settings.load_profile("credstack")

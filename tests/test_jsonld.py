@@ -24,7 +24,7 @@ def test_control_characters_are_escaped_as_jsonld_js_does() -> None:
     }
     assert canonicalize(document, LOCAL) == (
         "_:c14n0 <http://schema.org/knows> _:c14n1 .\n"
-        '_:c14n0 <http://schema.org/name> '
+        "_:c14n0 <http://schema.org/name> "
         '"a\\\\b\\"c\\nd\\re\\tf\\bg\\fh\\u0001i\\u007Fj\\u001Fk é" .\n'
         '_:c14n1 <http://schema.org/name> "tab\\there" .\n'
     )

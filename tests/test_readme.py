@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import REPO
 
@@ -17,9 +18,10 @@ def test_readme_python_examples_run() -> None:
         exec(compile(block, "README.md", "exec"), {})
 
 
-def test_demo_runs_and_catches_the_forgery() -> None:
+def test_demo_runs_and_catches_the_forgery(tmp_path: Path) -> None:
+    badge = tmp_path / "badge.svg"
     result = subprocess.run(
-        [sys.executable, str(REPO / "examples" / "sign_verify_bake.py")],
+        [sys.executable, str(REPO / "examples" / "sign_verify_bake.py"), str(badge)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -27,3 +29,4 @@ def test_demo_runs_and_catches_the_forgery() -> None:
     )
     assert "verify: VALID" in result.stdout
     assert "forged: INVALID" in result.stdout
+    assert b"openbadges:credential" in badge.read_bytes()

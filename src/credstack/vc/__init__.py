@@ -8,6 +8,7 @@ re-exported here may change.
 from __future__ import annotations
 
 from credstack.vc import proofs as _proofs  # noqa: F401  (registers the suites)
+from credstack.vc.baking import bake, sniff_format, unbake
 from credstack.vc.contexts import ContextRegistry, bundled_contexts, default_registry
 from credstack.vc.data_integrity import ProofOptions, ProofResult, add_proof, verify_proofs
 from credstack.vc.dids import (
@@ -32,31 +33,42 @@ from credstack.vc.errors import (
 )
 from credstack.vc.fetching import Fetcher, MappingFetcher
 from credstack.vc.jcs import canonicalize_jcs
+from credstack.vc.jose import JwtVerification, decode_jwt, sign_jwt, verify_jwt
 from credstack.vc.jsonld import canonicalize, expand
 from credstack.vc.keys import Ed25519KeyPair
 from credstack.vc.signing import sign_credential
+from credstack.vc.status_list import check_status
+from credstack.vc.verification import Check, Outcome, Verdict, VerificationReport, verify
 
 __all__ = [
     "BakingError",
     "CanonicalizationError",
+    "Check",
     "ContextError",
     "ContextRegistry",
     "DIDResolutionError",
     "Ed25519KeyPair",
     "FetchError",
     "Fetcher",
+    "JwtVerification",
     "KeyFormatError",
     "MappingFetcher",
+    "Outcome",
     "ProofError",
     "ProofOptions",
     "ProofResult",
     "ResolvedMethod",
     "SafeModeError",
     "VCError",
+    "Verdict",
+    "VerificationReport",
     "add_proof",
+    "bake",
     "bundled_contexts",
     "canonicalize",
     "canonicalize_jcs",
+    "check_status",
+    "decode_jwt",
     "default_registry",
     "did_key_document",
     "did_key_for",
@@ -66,5 +78,10 @@ __all__ = [
     "expand",
     "resolve_verification_method",
     "sign_credential",
+    "sign_jwt",
+    "sniff_format",
+    "unbake",
+    "verify",
+    "verify_jwt",
     "verify_proofs",
 ]

@@ -278,6 +278,10 @@ def resolve_verification_method(
         raise DIDResolutionError(f"{vm_id}: the DID method '{method}' is not supported")
     if vm_id.startswith(("https://", "http://")):
         return _resolve_url(vm_id, fetcher, purpose)
+    if vm_id.startswith("urn:") and _fragment_key(vm_id) is not None:
+        # A URN names but cannot locate: VC 1.1-era issuers (urn:uuid:...#z6Mk...) used them.
+        why = f"{vm_id.split('#', 1)[0]} cannot be resolved; the key was read from the URL"
+        return _offline(vm_id, vm_id.split("#", 1)[0], why)
     if ":" not in vm_id:
         raise DIDResolutionError(f"'{vm_id[:60]}' is not a URL (it has no scheme)")
     raise DIDResolutionError(f"{vm_id[:60]}: the URL scheme '{vm_id.split(':', 1)[0]}' is unknown")

@@ -55,6 +55,7 @@ def escape_literal(value: str) -> str:
 # every canonicalisation in the process, including pyld's own URDNA2015 hashing of quads.
 pyld_nquads.escape = escape_literal
 
+_PYLD_CRASHES = (ValueError, TypeError, KeyError, AttributeError, IndexError)
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _resolvers: dict[int, tuple[ContextRegistry, ContextResolver]] = {}
 
@@ -130,6 +131,10 @@ def expand(document: Mapping[str, Any], registry: ContextRegistry | None = None)
         raise _unwrap(error) from error
     except RecursionError as error:
         raise CanonicalizationError("document is nested too deeply") from error
+    except _PYLD_CRASHES as error:
+        # pyld lets some malformed input escape as plain Python errors (an empty @context
+        # string raises ValueError); callers are promised a VCError.
+        raise CanonicalizationError(f"invalid JSON-LD: {error}") from error
     _check_ids_and_types(expanded)
     return expanded
 
@@ -147,6 +152,8 @@ def canonicalize(document: Mapping[str, Any], registry: ContextRegistry | None =
         result: str = jsonld.JsonLdProcessor().normalize(expanded, options)
     except jsonld.JsonLdError as error:
         raise _unwrap(error) from error
+    except _PYLD_CRASHES as error:
+        raise CanonicalizationError(f"invalid JSON-LD: {error}") from error
     return result
 
 

@@ -1,0 +1,111 @@
+"""Reading a credential's status from a W3C Bitstring Status List (the verifier's side).
+
+A ``BitstringStatusListEntry`` points at bit ``statusListIndex`` of the list held by the
+``statusListCredential``; a set bit means the credential is revoked (or suspended, by
+``statusPurpose``). The list credential is itself a signed credential from the same issuer, so
+it is verified before it is believed. ``check_status`` is a ``StatusChecker`` for
+``credstack.vc.verification.verify``; publishing lists is a separate concern.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+from credstack.vc.data_integrity import verify_proofs
+from credstack.vc.errors import FetchError, KeyFormatError, VCError
+from credstack.vc.fetching import Fetcher, fetch_json
+from credstack.vc.multibase import multibase_decode
+from credstack.vc.verification import Outcome
+
+__all__ = ["MAX_LIST_BYTES", "bit_is_set", "check_status", "decode_list"]
+
+MAX_LIST_BYTES = 16 * 1024 * 1024  # decompressed; the spec's minimum list is 16 KiB
+_LIST_TYPES = ("BitstringStatusListCredential",)
+
+
+def decode_list(encoded: str) -> bytes:
+    """The bitstring of an ``encodedList`` (Bitstring Status List §3.1: multibase base64url of
+    GZIP); raises ``VCError`` when it is not one, or decompresses past ``MAX_LIST_BYTES``."""
+    try:
+        compressed = multibase_decode(encoded if encoded[:1] == "u" else "u" + encoded)
+    except KeyFormatError as error:
+        raise VCError(f"encodedList is not base64url: {error}") from None
+    try:
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip framing
+        data = decompressor.decompress(compressed, MAX_LIST_BYTES + 1)
+    except zlib.error as error:
+        raise VCError(f"encodedList is not GZIP data: {error}") from None
+    if len(data) > MAX_LIST_BYTES:
+        raise VCError("encodedList decompresses to more than the allowed size")
+    return data
+
+
+def bit_is_set(bitstring: bytes, index: int) -> bool:
+    """§3.2 "Validate Algorithm": bit 0 is the left-most (most significant) bit of byte 0."""
+    if not 0 <= index < len(bitstring) * 8:
+        raise VCError(f"statusListIndex {index} is outside the list ({len(bitstring) * 8} bits)")
+    return bool(bitstring[index // 8] & (0x80 >> (index % 8)))
+
+
+def check_status(
+    entry: Mapping[str, Any], credential: Mapping[str, Any], fetcher: Fetcher | None
+) -> tuple[Outcome, str]:
+    """Decide one ``credentialStatus`` entry; other entry types are "not checked"."""
+    kind = entry.get("type")
+    if kind != "BitstringStatusListEntry":
+        return Outcome.NOT_CHECKED, f"status type {kind!r} is not supported"
+    url = entry.get("statusListCredential")
+    purpose = entry.get("statusPurpose", "revocation")
+    try:
+        index = int(entry.get("statusListIndex", ""))
+    except (TypeError, ValueError):
+        return Outcome.FAILED, "statusListIndex is not an integer"
+    if not isinstance(url, str):
+        return Outcome.FAILED, "the status entry names no statusListCredential"
+    if fetcher is None:
+        return Outcome.NOT_CHECKED, f"status list {url} not fetched (offline)"
+    try:
+        listing = fetch_json(fetcher, url, max_bytes=MAX_LIST_BYTES)
+        bitstring = _verified_bits(listing, credential, purpose, fetcher)
+        revoked = bit_is_set(bitstring, index)
+    except FetchError as error:
+        outcome = Outcome.FAILED if error.status is not None else Outcome.NOT_CHECKED
+        return outcome, f"status list {url}: {error}"
+    except VCError as error:
+        return Outcome.FAILED, f"status list {url}: {error}"
+    if revoked:
+        return Outcome.FAILED, f"the issuer has set {purpose} status ({url} #{index})"
+    return Outcome.PASSED, f"not {_past(purpose)} ({url} #{index})"
+
+
+def _past(purpose: Any) -> str:
+    return {"revocation": "revoked", "suspension": "suspended"}.get(str(purpose), str(purpose))
+
+
+def _verified_bits(
+    listing: Any, credential: Mapping[str, Any], purpose: Any, fetcher: Fetcher
+) -> bytes:
+    if not isinstance(listing, Mapping):
+        raise VCError("is not a credential")
+    types = listing.get("type", [])
+    if not any(t in _LIST_TYPES for t in (types if isinstance(types, list) else [types])):
+        raise VCError("is not a BitstringStatusListCredential")
+    results = verify_proofs(listing, fetcher=fetcher)
+    if not results or not all(r.verified for r in results):
+        reason = results[0].message if results else "it has no proof"
+        raise VCError(f"its signature does not verify ({reason})")
+    if _issuer(listing) != _issuer(credential):
+        raise VCError("it was issued by someone other than the credential's issuer")
+    subject = listing.get("credentialSubject")
+    if not isinstance(subject, Mapping) or not isinstance(subject.get("encodedList"), str):
+        raise VCError("it has no encodedList")
+    if subject.get("statusPurpose", purpose) != purpose:
+        raise VCError(f"its purpose is {subject.get('statusPurpose')!r}, not {purpose!r}")
+    return decode_list(subject["encodedList"])
+
+
+def _issuer(credential: Mapping[str, Any]) -> Any:
+    issuer = credential.get("issuer")
+    return issuer.get("id") if isinstance(issuer, Mapping) else issuer
