@@ -13,12 +13,15 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from credstack.ob import schema_errors
 from credstack.vc import (
     Ed25519KeyPair,
     MappingFetcher,
     Outcome,
+    ProofError,
     Verdict,
     bake,
+    decode_jwt,
     did_key_for,
     did_web_document,
     did_web_for,
@@ -27,8 +30,12 @@ from credstack.vc import (
     sign_jwt,
     verify,
 )
+from tests.conftest import load_json
 
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+SCHEMA_URL = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+)
 CREATED = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
 
 
@@ -91,7 +98,8 @@ def test_a_fresh_did_key_credential_is_valid_in_every_check() -> None:
         "json-ld",
         "data model",
         "proof",
-        "issuer key",
+        "key authorised",
+        "issuer match",
         "validity",
     ]
     assert all(c.outcome is Outcome.PASSED for c in report.checks)
@@ -149,7 +157,7 @@ def test_a_key_of_someone_else_than_a_did_issuer_fails() -> None:
     other = Ed25519KeyPair.generate()
     signed = sign_credential(badge(did_key_for(other.public_key)), key, created=CREATED)
     report = verify(signed, now=NOW)
-    assert outcomes(report)["issuer key"] is Outcome.FAILED
+    assert outcomes(report)["issuer match"] is Outcome.FAILED
 
 
 def test_did_web_issuer_through_the_fetcher() -> None:
@@ -258,3 +266,33 @@ def test_verify_never_raises(data: Any) -> None:
     report = verify(data, now=NOW)
     assert report.checks
     assert all(c.name != "internal" for c in report.checks), report.to_dict()
+
+
+def test_vc_jwt_typ_is_available_for_vc_jose_relying_parties() -> None:
+    key = did_key_issuer()
+    token = sign_jwt(badge(key.controller), key, kid=key.id, typ="vc+jwt")
+    assert decode_jwt(token).header["typ"] == "vc+jwt"
+    assert verify(token, now=NOW).verdict is Verdict.VALID
+    with pytest.raises(ProofError, match="typ"):
+        sign_jwt(badge(key.controller), key, kid=key.id, typ="vp+jwt")
+
+
+def test_what_credstack_emits_passes_the_1edtech_json_schema() -> None:
+    schema = load_json("schemas", "ob_v3p0_achievementcredential_schema.json")
+    key = did_key_issuer()
+    signed = sign_credential(badge(key.controller), key, created=CREATED)
+    assert schema_errors(signed, schema) == []
+    report = verify(signed, now=NOW, schemas={SCHEMA_URL: schema})
+    assert report.verdict is Verdict.VALID
+    # The validator type is defined by the OB extensions context, not the main one.
+    entry = {"id": SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}
+    with_schema = badge(key.controller, credentialSchema=[entry])
+    with_schema["@context"].append("https://purl.imsglobal.org/spec/ob/v3p0/extensions.json")
+    signed = sign_credential(with_schema, key, created=CREATED)
+    report = verify(signed, now=NOW, schemas={SCHEMA_URL: schema})
+    assert outcomes(report)["schema"] is Outcome.PASSED, report.to_dict()
+    broken = copy.deepcopy(signed)
+    del broken["issuer"]
+    assert outcomes(verify(broken, now=NOW, schemas={SCHEMA_URL: schema}))["schema"] is (
+        Outcome.FAILED
+    )

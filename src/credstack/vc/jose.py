@@ -76,6 +76,7 @@ SUPPORTED_ALGS = ("EdDSA", "RS256", "ES256")
 EMBEDDED_JWK = "embedded jwk"
 # RFC 7515 §4.1.9: typ is a media type, compared case-insensitively, "application/" optional.
 _CREDENTIAL_TYPS = frozenset({"jwt", "vc+jwt", "vc+ld+jwt", "vc+ld+json+jwt"})
+_ISSUED_TYPS = frozenset({"JWT", "vc+jwt"})
 # RFC 7518 §6: members that only a private (or symmetric) JWK carries.
 _PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 _MIN_RSA_BITS = 2048  # RFC 7518 §3.3
@@ -291,8 +292,12 @@ def sign_jwt(
     *,
     kid: str,
     embed_jwk: bool = False,
+    typ: str = "JWT",
 ) -> str:
     """``credential`` as a compact JWS by ``key``: ``EdDSA`` for Ed25519, ``RS256`` for RSA.
+
+    ``typ`` is "JWT" (OB 3.0 §8.2.3) unless a relying party asks for VC-JOSE-COSE's
+    "vc+jwt"; both are read by every verifier credstack knows of (docs/decisions/0005).
 
     ``kid`` is the verification method URL put in the header; pass ``""`` with
     ``embed_jwk=True`` for the jwk-only header the 1EdTech validator always accepts. Raises
@@ -316,7 +321,9 @@ def sign_jwt(
     missing = [name for name in ("iss", "jti", "nbf") if name not in claims]
     if missing:
         raise ProofError(f"the credential cannot give the required claims {missing}")
-    header: dict[str, Any] = {"alg": alg, "typ": "JWT"}
+    if typ not in _ISSUED_TYPS:
+        raise ProofError(f"typ must be one of {sorted(_ISSUED_TYPS)}, not {typ!r}")
+    header: dict[str, Any] = {"alg": alg, "typ": typ}
     if kid:
         header["kid"] = kid
     if embed_jwk:

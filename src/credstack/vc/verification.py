@@ -15,7 +15,8 @@ Order of checks (each names the spec rule it applies):
 4. ``data model``: OB 3.0 / CLR 2.0 required properties and types (``credstack.ob``).
 5. ``schema``: each ``credentialSchema`` is fetched and applied (OB 3.0 §8.2.1).
 6. ``proof``: each Data Integrity proof, or the JWS signature with its claim rules.
-7. ``issuer key``: the signing key belongs to the issuer.
+7. ``key authorised`` / ``issuer match``: the key's controller lists it for assertions, and
+   that controller is the issuer.
 8. ``validity``: ``validFrom``/``validUntil`` (VC 1.1 ``issuanceDate``/``expirationDate``).
 9. ``status``: ``credentialStatus`` through the caller's status hook (revocation).
 10. ``endorsements``: every embedded EndorsementCredential, verified the same way.
@@ -394,28 +395,36 @@ def _report_proof(result: ProofResult, another_verified: bool, context: _Context
 def _check_issuer_key(
     result: ProofResult, credential: Mapping[str, Any], context: _Context
 ) -> None:
+    """Two questions: does the key's controller authorise it for assertions (VC-DI §4.4 step
+    "verification method ... associated with proofPurpose"), and is that controller the issuer?"""
     method = result.method
     if method is None:
         return
-    issuer = _issuer_id(credential)
-    controller = method.controller
-    if method.authorized is False:
-        context.add("issuer key", Outcome.FAILED, method.note)
-    elif issuer and controller != issuer and issuer.startswith("did:"):
-        context.add(
-            "issuer key", Outcome.FAILED, f"signed by {controller}, not the issuer {issuer}"
-        )
-    elif issuer and controller != issuer and not issuer.startswith(("https://", "http://")):
+    if method.authorized is True:
+        message = f"{method.controller} lists the key under assertionMethod"
+        context.add("key authorised", Outcome.PASSED, message)
+    elif method.authorized is False:
+        context.add("key authorised", Outcome.FAILED, method.note)
+    else:
+        context.add("key authorised", Outcome.NOT_CHECKED, method.note)
+    _check_issuer_match(method.controller, _issuer_id(credential), context)
+
+
+def _check_issuer_match(controller: str, issuer: str, context: _Context) -> None:
+    if not issuer:
+        context.add("issuer match", Outcome.FAILED, "the credential names no issuer")
+    elif controller == issuer:
+        context.add("issuer match", Outcome.PASSED, f"the key belongs to the issuer {issuer}")
+    elif issuer.startswith("did:"):
+        message = f"signed by {controller}, not the issuer {issuer}"
+        context.add("issuer match", Outcome.FAILED, message)
+    elif not issuer.startswith(("https://", "http://")):
         # A urn:uuid issuer cannot publish keys, so nothing ties the key to it either way.
         message = f"issuer {issuer} cannot list keys; signed by {controller}"
-        context.add("issuer key", Outcome.NOT_CHECKED, message)
-    elif issuer and controller != issuer:
-        message = f"the key's controller {controller} is not the issuer {issuer}"
-        context.add("issuer key", Outcome.WARNING, message)
-    elif method.authorized is None:
-        context.add("issuer key", Outcome.NOT_CHECKED, method.note)
+        context.add("issuer match", Outcome.NOT_CHECKED, message)
     else:
-        context.add("issuer key", Outcome.PASSED, f"{controller} lists the key for assertions")
+        message = f"the key's controller {controller} is not the issuer {issuer}"
+        context.add("issuer match", Outcome.WARNING, message)
 
 
 def _check_jwt(token: str, context: _Context) -> None:
@@ -425,7 +434,7 @@ def _check_jwt(token: str, context: _Context) -> None:
     else:
         context.add("proof", Outcome.FAILED, "; ".join(result.errors) or "JWS does not verify")
     for warning in result.warnings:
-        context.add("issuer key", Outcome.NOT_CHECKED, warning)
+        context.add("key authorised", Outcome.NOT_CHECKED, warning)
 
 
 # -- 8. validity period ---------------------------------------------------------------------
