@@ -27,11 +27,13 @@ __all__ = [
     "Cryptosuite",
     "ProofOptions",
     "ProofResult",
+    "VerifyOnlySuite",
     "add_proof",
     "proofs_of",
     "register_suite",
     "suite_name",
     "verify_proofs",
+    "with_proof_context",
 ]
 
 _XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -121,6 +123,42 @@ def suite_name(proof: Any) -> str:
     if proof.get("type") == "DataIntegrityProof":
         return str(proof.get("cryptosuite", ""))
     return str(proof.get("type", ""))
+
+
+def with_proof_context(unsecured: Mapping[str, Any], proof: Mapping[str, Any]) -> dict[str, Any]:
+    """The document a verifier hashes for ``proof`` (VC Data Integrity §4.4, "Verify Proof").
+
+    A proof that carries its own ``@context`` must match the start of the document's, and then
+    stands in for it; otherwise the document is taken as it is. Raises ``ProofError``.
+    """
+    document = copy.deepcopy(dict(unsecured))
+    if "@context" in proof:
+        proof_list = _as_list(proof["@context"])
+        if _as_list(document.get("@context"))[: len(proof_list)] != proof_list:
+            raise ProofError("the proof's @context does not match the document's")
+        document["@context"] = copy.deepcopy(proof["@context"])
+    return document
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+class VerifyOnlySuite:
+    """Base of suites credstack verifies but never signs with (other issuers' algorithms)."""
+
+    name = ""
+    proof_type = "DataIntegrityProof"
+
+    def create(
+        self,
+        unsecured: Mapping[str, Any],
+        config: dict[str, Any],
+        key: Ed25519KeyPair,
+        registry: ContextRegistry,
+    ) -> str:
+        """Refused: credstack issues with its Ed25519 suites only."""
+        raise ProofError(f"{self.name} is supported for verification only")
 
 
 def add_proof(

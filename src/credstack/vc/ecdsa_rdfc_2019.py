@@ -23,11 +23,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from credstack.vc.contexts import ContextRegistry
-from credstack.vc.data_integrity import register_suite
+from credstack.vc.data_integrity import VerifyOnlySuite, register_suite, with_proof_context
 from credstack.vc.dids import PublicKey
 from credstack.vc.errors import KeyFormatError, ProofError
 from credstack.vc.jsonld import canonicalize
-from credstack.vc.keys import Ed25519KeyPair
 from credstack.vc.multibase import b58decode
 
 __all__ = [
@@ -113,37 +112,17 @@ def proof_configuration(
         raise ProofError(f"proof must be a DataIntegrityProof with cryptosuite {suite}")
     # ``unsecured`` keeps a "proof" only when it is the previous proof of a chain, which is
     # signed over too.
-    document = copy.deepcopy(dict(unsecured))
-    if "@context" in proof:
-        proof_list = _as_list(proof["@context"])
-        if _as_list(document.get("@context"))[: len(proof_list)] != proof_list:
-            raise ProofError("the proof's @context does not match the document's")
-        document["@context"] = copy.deepcopy(proof["@context"])
+    document = with_proof_context(unsecured, proof)
     config = {k: copy.deepcopy(v) for k, v in proof.items() if k not in ("proofValue", "@context")}
     if "@context" in document:
         config["@context"] = copy.deepcopy(document["@context"])
     return document, config
 
 
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else [value]
-
-
-class EcdsaRdfc2019Suite:
+class EcdsaRdfc2019Suite(VerifyOnlySuite):
     """ECDSA over the RDFC-1.0 canonical proof configuration and document."""
 
     name = "ecdsa-rdfc-2019"
-    proof_type = "DataIntegrityProof"
-
-    def create(
-        self,
-        unsecured: Mapping[str, Any],
-        config: dict[str, Any],
-        key: Ed25519KeyPair,
-        registry: ContextRegistry,
-    ) -> str:
-        """Refused: credstack signs with Ed25519 suites only."""
-        raise ProofError(f"{self.name} is supported for verification only")
 
     def hash_data(
         self,

@@ -22,12 +22,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from credstack.vc import cbor
 from credstack.vc.contexts import ContextRegistry
-from credstack.vc.data_integrity import register_suite
+from credstack.vc.data_integrity import VerifyOnlySuite, register_suite
 from credstack.vc.dids import PublicKey
 from credstack.vc.ecdsa_rdfc_2019 import P256, proof_configuration, verify_p1363
 from credstack.vc.errors import KeyFormatError, ProofError
 from credstack.vc.jsonld import canonicalize
-from credstack.vc.keys import Ed25519KeyPair
 from credstack.vc.multibase import P256_PUB, b64url_decode, b64url_encode, multicodec_unwrap
 
 __all__ = [
@@ -237,21 +236,10 @@ def _proof_scoped_key(multikey: bytes) -> ec.EllipticCurvePublicKey:
         raise ProofError("the proof-scoped public key is not a P-256 Multikey") from None
 
 
-class EcdsaSd2023Suite:
+class EcdsaSd2023Suite(VerifyOnlySuite):
     """Verifier of ``ecdsa-sd-2023`` derived proofs."""
 
     name = NAME
-    proof_type = "DataIntegrityProof"
-
-    def create(
-        self,
-        unsecured: Mapping[str, Any],
-        config: dict[str, Any],
-        key: Ed25519KeyPair,
-        registry: ContextRegistry,
-    ) -> str:
-        """Refused: credstack does not issue selective-disclosure proofs."""
-        raise ProofError(f"{self.name} is supported for verification only")
 
     def verify(
         self,

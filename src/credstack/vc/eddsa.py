@@ -14,6 +14,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from credstack.vc.contexts import ContextRegistry
+from credstack.vc.data_integrity import with_proof_context
 from credstack.vc.dids import PublicKey
 from credstack.vc.errors import KeyFormatError, ProofError
 from credstack.vc.keys import Ed25519KeyPair, verify_ed25519
@@ -101,15 +102,7 @@ class EdDSASuite:
         except KeyFormatError:
             raise ProofError("proofValue is not base58btc") from None
         options = dict(proof)
-        if "@context" in options:
-            # §3.3.2 step: the document's context must start with the proof's context.
-            proof_context = options["@context"]
-            proof_list = proof_context if isinstance(proof_context, list) else [proof_context]
-            doc_context = unsecured.get("@context")
-            doc_list = doc_context if isinstance(doc_context, list) else [doc_context]
-            if doc_list[: len(proof_list)] != proof_list:
-                raise ProofError("the proof's @context does not match the document's")
-            unsecured["@context"] = proof_context
+        unsecured = with_proof_context(unsecured, proof)
         data = self.hash_data(unsecured, self.proof_config(unsecured, options), registry)
         if not verify_ed25519(public_key, signature, data):
             raise ProofError(
