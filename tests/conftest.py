@@ -45,6 +45,33 @@ def shared_dir() -> Path:
     return SHARED
 
 
+def ob_badge(issuer: str, **extra: Any) -> dict[str, Any]:
+    """A small, complete, unsigned OpenBadgeCredential from ``issuer`` (tests build on it)."""
+    return {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": "urn:uuid:3b1c2a8e-0d6e-4f1a-9c55-1d2f3e4a5b6c",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": issuer, "type": ["Profile"], "name": "Example Institute"},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "name": "Statistics 101",
+        "credentialSubject": {
+            "id": "did:example:learner",
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://example.org/achievements/stats-101",
+                "type": ["Achievement"],
+                "name": "Statistics 101",
+                "description": "Descriptive statistics and probability.",
+                "criteria": {"narrative": "Pass the exam."},
+            },
+        },
+        **extra,
+    }
+
+
 # The machines are shared and noisy: a per-example deadline makes property tests flaky
 # without finding anything; the number of examples still bounds their run time.
 settings.register_profile("credstack", deadline=None)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.serialization import (
@@ -19,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from credstack.vc import Ed25519KeyPair, did_key_for, sign_credential, verify_proofs
+from tests.conftest import ob_badge as credential
 
 ldp = pytest.importorskip("openbadgeslib.ob3.ldp", reason="openbadgeslib is a dev dependency")
 
@@ -35,31 +35,6 @@ def pems(key: Ed25519KeyPair) -> tuple[bytes, bytes]:
     private = key.private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
     public = key.public_key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     return private, public
-
-
-def credential(issuer_id: str) -> dict[str, Any]:
-    return {
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        ],
-        "id": "urn:uuid:9a7c0d1e-2f3a-4b5c-8d6e-7f8091a2b3c4",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer_id, "type": ["Profile"], "name": "Cross-check College"},
-        "validFrom": "2026-11-01T00:00:00Z",
-        "name": "Welding Safety",
-        "credentialSubject": {
-            "id": "did:example:learner-7",
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": "https://college.example/achievements/welding-safety",
-                "type": ["Achievement"],
-                "name": "Welding Safety",
-                "description": "Safe operation of MIG and TIG equipment.",
-                "criteria": {"narrative": "Practical assessment passed."},
-            },
-        },
-    }
 
 
 def test_openbadgeslib_verifies_what_credstack_signs() -> None:

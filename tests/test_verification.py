@@ -31,6 +31,7 @@ from credstack.vc import (
     verify,
 )
 from tests.conftest import load_json
+from tests.conftest import ob_badge as badge
 
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
 SCHEMA_URL = (
@@ -43,32 +44,6 @@ def did_key_issuer() -> Ed25519KeyPair:
     key = Ed25519KeyPair.from_seed(bytes(range(32)))
     did = did_key_for(key.public_key)
     return key.with_id(f"{did}#{key.public_multibase}", did)
-
-
-def badge(issuer: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        ],
-        "id": "urn:uuid:3b1c2a8e-0d6e-4f1a-9c55-1d2f3e4a5b6c",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer, "type": ["Profile"], "name": "Example Institute"},
-        "validFrom": "2026-01-01T00:00:00Z",
-        "name": "Statistics 101",
-        "credentialSubject": {
-            "id": "did:example:learner",
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": "https://example.org/achievements/stats-101",
-                "type": ["Achievement"],
-                "name": "Statistics 101",
-                "description": "Descriptive statistics and probability.",
-                "criteria": {"narrative": "Pass the exam."},
-            },
-        },
-        **extra,
-    }
 
 
 def tiny_png() -> bytes:

@@ -39,7 +39,7 @@ from credstack.vc.contexts import VC_V1, VC_V2, ContextRegistry, default_registr
 from credstack.vc.data_integrity import ProofResult, proofs_of, verify_proofs
 from credstack.vc.errors import FetchError, VCError
 from credstack.vc.fetching import Fetcher, fetch_json
-from credstack.vc.jose import verify_jwt
+from credstack.vc.jose import decode_jwt, verify_jwt
 from credstack.vc.jsonld import expand
 
 __all__ = [
@@ -244,8 +244,6 @@ def _parse_text(
             return None
         context.add("parse", Outcome.PASSED, f"JSON credential read from the {where}")
         return credential, form, None
-    from credstack.vc.jose import decode_jwt
-
     try:
         decoded = decode_jwt(text)
     except VCError as error:
