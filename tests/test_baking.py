@@ -257,10 +257,17 @@ def test_not_an_image(image: bytes, message: str) -> None:
         bake(image, JWS)
 
 
-@pytest.mark.parametrize("token", ["", "a.b", "a.b.c.d", "a..c", "a.b.c ", "{}", "a.b.c="])
-def test_bake_refuses_a_string_that_is_not_a_compact_jws(token: str) -> None:
-    with raises("credential string is not a compact JWS"):
+@pytest.mark.parametrize("token", ["", "a.b", "a.b.c.d", "a..c", "a.b.c ", "[]", "{", "a.b.c="])
+def test_bake_refuses_a_string_that_is_neither_a_jws_nor_a_json_object(token: str) -> None:
+    with raises("credential string is neither a compact JWS"):
         bake(tiny_png(), token)
+
+
+def test_bake_keeps_json_text_byte_for_byte() -> None:
+    """An issuer bakes the exact text it signed and stored, not a re-serialisation."""
+    text = '{\n  "id": "urn:uuid:1",\n  "name": "Caf\u00e9 \u2615"\n}'
+    for image in (tiny_png(), b'<svg xmlns="http://www.w3.org/2000/svg"/>'):
+        assert unbake(bake(image, text)) == text
 
 
 @pytest.mark.parametrize("credential", [{"x": float("nan")}, {"x": {1, 2}}, {"x": object()}])

@@ -101,8 +101,10 @@ def sniff_format(image: bytes) -> ImageFormat:
 def bake(image: bytes, credential: Mapping[str, Any] | str) -> bytes:
     """Return ``image`` (PNG or SVG, sniffed) carrying ``credential``.
 
-    A mapping is an embedded-proof credential and is baked as compact UTF-8 JSON; a string must
-    be a VC-JWT compact JWS. Raises ``BakingError`` for anything else or an unusable image.
+    A mapping is an embedded-proof credential and is baked as compact UTF-8 JSON; a string is
+    baked exactly as given when it is a VC-JWT compact JWS or the text of a JSON object (so an
+    issuer can bake the very bytes it signed and stored). Raises ``BakingError`` for anything
+    else or an unusable image.
     """
     payload = _credential_text(credential)
     if sniff_format(image) == "png":
@@ -123,18 +125,27 @@ def unbake(image: bytes) -> str:
 def _credential_text(credential: Mapping[str, Any] | str) -> str:
     """The text a credential is baked as: the JWS itself, or its JSON serialisation."""
     if isinstance(credential, str):
-        if not _JWS.fullmatch(credential):
-            raise BakingError(
-                "credential string is not a compact JWS (three base64url parts separated by "
-                "'.'); pass a JSON credential as a mapping"
-            )
-        return credential
+        if _JWS.fullmatch(credential) or _is_json_object(credential):
+            return credential
+        raise BakingError(
+            "credential string is neither a compact JWS (three base64url parts separated by "
+            "'.') nor a JSON object"
+        )
     if not isinstance(credential, Mapping):
         raise BakingError("credential must be a mapping (JSON) or a compact JWS string")
     try:
         return json.dumps(dict(credential), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise BakingError(f"credential cannot be serialised as JSON: {exc}") from exc
+
+
+def _is_json_object(text: str) -> bool:
+    if not text.lstrip().startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
 
 
 def _payload_bytes(payload: str) -> bytes:

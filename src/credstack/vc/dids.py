@@ -37,6 +37,7 @@ __all__ = [
     "did_key_document",
     "did_key_for",
     "did_web_document",
+    "did_web_document_for",
     "did_web_for",
     "did_web_url",
     "public_key_from_method",
@@ -180,13 +181,29 @@ def did_web_document(did: str, keys: Iterable[Ed25519KeyPair]) -> dict[str, Any]
     Every key stays listed after rotation so that credentials signed by it keep verifying; the
     caller decides which keys to pass.
     """
+    return did_web_document_for(
+        did, [(key.id or f"{did}#{key.public_multibase}", key.public_multibase) for key in keys]
+    )
+
+
+def did_web_document_for(did: str, methods: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """The same document from public data only: ``(verification method id, publicKeyMultibase)``
+    pairs, so that publishing needs no private key."""
     did_web_url(did)  # validates the DID
-    methods = [key.with_id(key.id or f"{did}#{key.public_multibase}", did) for key in keys]
-    ids = [m.id for m in methods]
+    listed = [
+        {
+            "id": vm_id,
+            "type": "Multikey",
+            "controller": did,
+            "publicKeyMultibase": public_multibase,
+        }
+        for vm_id, public_multibase in methods
+    ]
+    ids = [method["id"] for method in listed]
     return {
         "@context": [DID_V1, MULTIKEY_V1],
         "id": did,
-        "verificationMethod": [m.verification_method() for m in methods],
+        "verificationMethod": listed,
         "authentication": ids,
         "assertionMethod": ids,
     }

@@ -1,0 +1,33 @@
+"""The one place that turns settings into concrete adapters for the services."""
+
+from __future__ import annotations
+
+from credstack.services.deps import ServiceDeps, SystemClock
+from credstack.services.ports import Clock
+from credstack.settings import Settings
+from credstack.storage.database import open_database
+from credstack.storage.key_vault import AesGcmKeyVault, load_or_create_key_file, parse_kek
+from credstack.storage.unit_of_work import SqlUnitOfWorkFactory
+
+__all__ = ["build_services", "key_vault"]
+
+
+def key_vault(settings: Settings) -> AesGcmKeyVault:
+    """The vault under the configured KEK, or under a generated key file (made on first use)."""
+    if settings.key_encryption_key is not None:
+        return AesGcmKeyVault(parse_kek(settings.key_encryption_key.get_secret_value()))
+    path = settings.resolved_key_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return AesGcmKeyVault(load_or_create_key_file(path))
+
+
+def build_services(settings: Settings | None = None, *, clock: Clock | None = None) -> ServiceDeps:
+    """Services on the configured database (migrated on first use) and key vault."""
+    settings = settings or Settings()
+    engine = open_database(settings.resolved_database_url)
+    return ServiceDeps(
+        uow=SqlUnitOfWorkFactory(engine),
+        vault=key_vault(settings),
+        clock=clock or SystemClock(),
+        base_url=settings.base_url,
+    )

@@ -1,0 +1,1 @@
+"""Plain objects and rules of credstack: issuers, micro-credential definitions, awards."""

@@ -1,0 +1,34 @@
+"""The errors of credstack's own rules, one base class for every layer above the core.
+
+Each message is one line a person can act on; entry points (CLI, web) print it as it is.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConflictError",
+    "CredstackError",
+    "InvalidInputError",
+    "NotFoundError",
+    "StorageError",
+]
+
+
+class CredstackError(Exception):
+    """Base of every error credstack's domain, services and adapters raise on purpose."""
+
+
+class InvalidInputError(CredstackError, ValueError):
+    """Input that breaks a rule: a bad field, a malformed file, an impossible request."""
+
+
+class NotFoundError(CredstackError, LookupError):
+    """A named thing (issuer, achievement, credential) that does not exist."""
+
+
+class ConflictError(CredstackError):
+    """A request that clashes with what exists: a duplicate id, a second publish."""
+
+
+class StorageError(CredstackError):
+    """The database cannot be used: locked, unreachable, or at a newer migration."""

@@ -1,0 +1,216 @@
+"""Domain objects → Open Badges 3.0 documents (the one place that knows this wire format).
+
+Only this module turns issuers, definitions and awards into OB 3.0 JSON; a later spec version
+gets a module of its own instead of conditionals here. The documents are unsigned: the
+services sign them with ``credstack.vc.sign_credential``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from credstack.domain.achievements import AchievementSpec, AchievementVersion, Alignment
+from credstack.domain.awards import AwardRequest, Recipient
+from credstack.domain.issuers import Issuer
+from credstack.ob.identity import IdentityObject
+from credstack.ob.microcredential import elements_document, extension_context
+
+__all__ = [
+    "achievement_document",
+    "achievement_uri",
+    "credential_document",
+    "profile_document",
+    "xsd_date_time",
+]
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+OB_V3P0 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+EQF_URL = "https://europass.europa.eu/en/description-eight-eqf-levels"
+# Names UUIDs derived from credstack's own identifiers (RFC 9562 name-based, SHA-1).
+_NAMESPACE = uuid.UUID("1c0f3a7e-5b8d-5f2a-9a41-6c7e2d9b0f11")
+
+
+def xsd_date_time(moment: dt.datetime) -> str:
+    """``2026-11-24T09:00:00Z``: UTC, whole seconds, as OB examples and validators expect."""
+    return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def achievement_uri(version: AchievementVersion, base_url: str | None = None) -> str:
+    """A stable id for one version of a definition: under ``base_url`` when the provider
+    publishes pages there, otherwise a name-based ``urn:uuid`` that never changes."""
+    if base_url:
+        root = base_url.rstrip("/")
+        return f"{root}/achievements/{version.achievement_id}/versions/{version.version}"
+    name = f"{version.issuer_id}/{version.achievement_id}/{version.version}"
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, name)}"
+
+
+def profile_document(issuer: Issuer) -> dict[str, Any]:
+    """The issuer's OB 3.0 ``Profile`` (with its country: an EU mandatory element)."""
+    address = issuer.address
+    document: dict[str, Any] = {
+        "id": issuer.did,
+        "type": ["Profile"],
+        "name": issuer.name,
+        "url": issuer.url,
+        "email": issuer.email,
+        "description": issuer.description,
+        "image": {"id": issuer.image_url, "type": "Image"} if issuer.image_url else None,
+        "address": _drop_none(
+            {
+                "type": ["Address"],
+                "addressCountry": address.country,
+                "addressCountryCode": address.country_code,
+                "addressRegion": address.region,
+                "addressLocality": address.locality,
+                "postalCode": address.postal_code,
+                "streetAddress": address.street_address,
+            }
+        ),
+    }
+    return _drop_none(document)
+
+
+def _alignment(alignment: Alignment) -> dict[str, Any]:
+    return _drop_none(
+        {
+            "type": ["Alignment"],
+            "targetName": alignment.target_name,
+            "targetUrl": alignment.target_url,
+            "targetFramework": alignment.target_framework,
+            "targetCode": alignment.target_code,
+            "targetDescription": alignment.target_description,
+            "targetType": alignment.target_type,
+        }
+    )
+
+
+def _alignments(spec: AchievementSpec) -> list[dict[str, Any]]:
+    """The provider's alignments, plus the EQF level as one, so that verifiers that know
+    only OB 3.0 core still see the level (the EU mapping's advice)."""
+    alignments = [_alignment(a) for a in spec.alignments]
+    level = spec.micro_credential.eqf_level if spec.micro_credential else None
+    if level is not None:
+        eqf = Alignment(
+            target_name=f"EQF level {level}",
+            target_url=EQF_URL,
+            target_framework="European Qualifications Framework",
+            target_code=str(level),
+        )
+        alignments.append(_alignment(eqf))
+    return alignments
+
+
+def _result_description_id(uri: str, result_id: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{uri}#result/{result_id}')}"
+
+
+def achievement_document(version: AchievementVersion, uri: str) -> dict[str, Any]:
+    """One definition version as an OB 3.0 ``Achievement``."""
+    spec = version.spec
+    document: dict[str, Any] = {
+        "id": uri,
+        "type": ["Achievement"],
+        "achievementType": spec.achievement_type,
+        "name": spec.name,
+        "description": spec.description,
+        "criteria": _drop_none({"id": spec.criteria_url, "narrative": spec.criteria}),
+        "image": {"id": spec.image, "type": "Image"} if spec.image else None,
+        "alignment": _alignments(spec) or None,
+        "tag": list(spec.tags) or None,
+        "inLanguage": spec.language,
+        "creditsAvailable": spec.credits_available,
+        "fieldOfStudy": spec.field_of_study,
+        "humanCode": spec.human_code,
+        "version": str(version.version),
+        "resultDescription": [
+            _drop_none(
+                {
+                    "id": _result_description_id(uri, rd.id),
+                    "type": ["ResultDescription"],
+                    "name": rd.name,
+                    "resultType": rd.result_type,
+                    "allowedValue": rd.allowed_values,
+                    "requiredValue": rd.required_value,
+                    "valueMin": rd.value_min,
+                    "valueMax": rd.value_max,
+                }
+            )
+            for rd in spec.result_descriptions
+        ]
+        or None,
+        "microCredential": elements_document(spec.micro_credential)
+        if spec.micro_credential
+        else None,
+    }
+    return _drop_none(document)
+
+
+def _identifiers(recipient: Recipient, salt: str) -> list[dict[str, Any]]:
+    identifiers = []
+    if recipient.email is not None:
+        identifiers.append(IdentityObject.for_email(recipient.email, salt).to_json_ld())
+    if recipient.name:
+        identifiers.append(IdentityObject.plain(recipient.name, "name").to_json_ld())
+    return identifiers
+
+
+def credential_document(
+    *,
+    credential_id: str,
+    issuer: Issuer,
+    version: AchievementVersion,
+    uri: str,
+    request: AwardRequest,
+    issued_at: dt.datetime,
+    salt: str,
+) -> dict[str, Any]:
+    """The unsigned ``OpenBadgeCredential`` for one award.
+
+    ``salt`` salts the recipient's e-mail hash (OB 3.0 IdentityObject); time and salt are
+    parameters so that the same inputs always give the same document.
+    """
+    spec = version.spec
+    recipient = request.recipient
+    subject: dict[str, Any] = {
+        "id": recipient.did,
+        "type": ["AchievementSubject"],
+        "identifier": _identifiers(recipient, salt) or None,
+        "achievement": achievement_document(version, uri),
+        "narrative": request.narrative,
+        "result": _results(spec, uri, request),
+    }
+    contexts: list[Any] = [VC_V2, OB_V3P0]
+    if spec.micro_credential is not None:
+        contexts.append(extension_context())
+    document: dict[str, Any] = {
+        "@context": contexts,
+        "id": credential_id,
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": profile_document(issuer),
+        "validFrom": xsd_date_time(issued_at),
+        "validUntil": xsd_date_time(request.valid_until) if request.valid_until else None,
+        "awardedDate": xsd_date_time(issued_at),
+        "name": spec.name,
+        "credentialSubject": _drop_none(subject),
+        "evidence": [{"id": request.evidence_url, "type": ["Evidence"]}]
+        if request.evidence_url
+        else None,
+    }
+    return _drop_none(document)
+
+
+def _results(spec: AchievementSpec, uri: str, request: AwardRequest) -> list[dict[str, Any]] | None:
+    if request.result is None:
+        return None
+    result: dict[str, Any] = {"type": ["Result"], "value": request.result}
+    description = spec.result_description(request.result_id)
+    if description is not None:
+        result["resultDescription"] = _result_description_id(uri, description.id)
+    return [result]
+
+
+def _drop_none(document: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in document.items() if value is not None}

@@ -1,0 +1,283 @@
+"""Use cases for awards: issue one, issue a cohort from rows, list, show and export.
+
+A credential is signed once and stored as the exact text that was signed; exports hand out
+those bytes (or bake them into an image) and never rebuild them from the database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import secrets
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from credstack.domain.achievements import AchievementVersion
+from credstack.domain.awards import Award, AwardRequest
+from credstack.domain.errors import ConflictError, CredstackError, InvalidInputError
+from credstack.domain.issuers import Issuer, SigningKeyRecord
+from credstack.ob.awards_v3p0 import achievement_uri, credential_document
+from credstack.services.deps import ServiceDeps
+from credstack.services.issuers import signing_key
+from credstack.services.ports import UnitOfWork
+from credstack.vc import Ed25519KeyPair, sign_credential
+from credstack.vc.errors import VCError
+
+__all__ = [
+    "BulkOutcome",
+    "IssueContext",
+    "issue_award",
+    "issue_awards",
+    "list_awards",
+    "show_award",
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class IssueContext:
+    """What every award of one achievement shares, loaded once per run."""
+
+    issuer: Issuer
+    version: AchievementVersion
+    uri: str
+    key_record: SigningKeyRecord
+    key: Ed25519KeyPair
+
+
+def _context(uow: UnitOfWork, deps: ServiceDeps, achievement_id: str) -> IssueContext:
+    version = uow.achievements.latest_published(achievement_id)
+    if version is None:
+        raise InvalidInputError(
+            f"achievement '{achievement_id}' has no published version; "
+            f"publish it first (credstack achievement publish {achievement_id})"
+        )
+    issuer = uow.issuers.get(version.issuer_id)
+    record, key = signing_key(uow, deps.vault, issuer.id)
+    return IssueContext(issuer, version, achievement_uri(version, deps.base_url), record, key)
+
+
+def _check_result(context: IssueContext, request: AwardRequest) -> None:
+    if request.result is None:
+        return
+    description = context.version.spec.result_description(request.result_id)
+    if description is None and request.result_id is not None:
+        raise InvalidInputError(
+            f"result: achievement '{context.version.achievement_id}' has no result "
+            f"description '{request.result_id}'"
+        )
+    allowed = description.allowed_values if description else None
+    if allowed and request.result not in allowed:
+        raise InvalidInputError(f"result: '{request.result}' is not one of {', '.join(allowed)}")
+
+
+def _credential_id(deps: ServiceDeps, award_id: str) -> str:
+    if deps.base_url:
+        return f"{deps.base_url.rstrip('/')}/credentials/{award_id}"
+    return f"urn:uuid:{award_id}"
+
+
+def _build(deps: ServiceDeps, context: IssueContext, request: AwardRequest) -> Award:
+    """Sign one credential (no database access: the caller stores it)."""
+    _check_result(context, request)
+    now = deps.clock.now()
+    if request.valid_until is not None and request.valid_until <= now:
+        raise InvalidInputError("valid_until is in the past")
+    award_id = str(uuid.uuid4())
+    document = credential_document(
+        credential_id=_credential_id(deps, award_id),
+        issuer=context.issuer,
+        version=context.version,
+        uri=context.uri,
+        request=request,
+        issued_at=now,
+        salt=secrets.token_hex(16),
+    )
+    try:
+        signed = sign_credential(document, context.key, created=now)
+    except VCError as error:
+        raise InvalidInputError(f"cannot sign the credential: {error}") from None
+    return Award(
+        id=award_id,
+        credential_id=document["id"],
+        issuer_id=context.issuer.id,
+        achievement_id=context.version.achievement_id,
+        achievement_version=context.version.version,
+        recipient=request.recipient,
+        issued_at=now,
+        valid_until=request.valid_until,
+        source_key=request.source_key,
+        signing_key_id=context.key_record.id,
+        credential=json.dumps(signed, ensure_ascii=False, indent=2),
+    )
+
+
+def _duplicate(existing: Award) -> ConflictError:
+    return ConflictError(
+        f"{existing.recipient.identifier} already has '{existing.achievement_id}' "
+        f"(credential {existing.id})"
+    )
+
+
+def issue_award(deps: ServiceDeps, request: AwardRequest) -> Award:
+    """Issue one credential, signed by the issuer's active key, in one transaction.
+
+    Raises ``ConflictError`` when this learner (or this source id) already has it,
+    ``InvalidInputError`` when the achievement is unpublished or a field is wrong.
+    """
+    with deps.uow() as uow:
+        context = _context(uow, deps, request.achievement_id)
+        existing = uow.awards.by_source_key(request.achievement_id, request.source_key)
+        if existing is not None:
+            raise _duplicate(existing)
+        award = _build(deps, context, request)
+        uow.awards.add(award)
+        try:
+            uow.commit()
+        except ConflictError:
+            # Another process issued the same award between our check and commit.
+            raise ConflictError(
+                f"{request.recipient.identifier} was just awarded '{request.achievement_id}' "
+                "by another process"
+            ) from None
+    return award
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BulkOutcome:
+    """What happened to one input row: ``issued``, ``skipped`` (had it already) or ``failed``."""
+
+    line: int
+    status: str
+    message: str
+    award_id: str | None = None
+
+
+RowInput = tuple[int, AwardRequest | str]
+
+
+def issue_awards(
+    deps: ServiceDeps,
+    achievement_id: str,
+    rows: Iterable[RowInput],
+    *,
+    batch_size: int = 200,
+    on_outcome: Callable[[BulkOutcome], None] | None = None,
+) -> Iterator[BulkOutcome]:
+    """Issue a cohort, streaming: one outcome per input row.
+
+    ``rows`` are ``(line, request)`` pairs, or ``(line, message)`` for rows the caller could
+    not parse. Awards are committed in batches; an outcome says ``issued`` only after its
+    batch is committed, so every reported award exists; rows that fail are reported at once,
+    so outcomes come in the order they are settled, not strictly in line order. A learner
+    who already has the achievement is ``skipped``: running the same file twice issues
+    nothing new.
+    """
+    with deps.uow() as uow:
+        context = _context(uow, deps, achievement_id)
+    batch: list[tuple[int, AwardRequest, Award]] = []
+    pending: list[BulkOutcome] = []
+    for line, item in rows:
+        if isinstance(item, str):
+            pending.append(BulkOutcome(line, "failed", item))
+        else:
+            pending.extend(_prepare(deps, context, line, item, batch))
+        if len(batch) >= batch_size:
+            pending.extend(_commit(deps, batch))
+        yield from _drain(pending, on_outcome)
+    pending.extend(_commit(deps, batch))
+    yield from _drain(pending, on_outcome)
+
+
+def _drain(
+    pending: list[BulkOutcome], on_outcome: Callable[[BulkOutcome], None] | None
+) -> Iterator[BulkOutcome]:
+    # Outcomes of uncommitted rows wait in the batch; everything else goes out in line order.
+    ready = sorted(pending, key=lambda o: o.line)
+    pending.clear()
+    for outcome in ready:
+        if on_outcome is not None:
+            on_outcome(outcome)
+        yield outcome
+
+
+def _prepare(
+    deps: ServiceDeps,
+    context: IssueContext,
+    line: int,
+    request: AwardRequest,
+    batch: list[tuple[int, AwardRequest, Award]],
+) -> list[BulkOutcome]:
+    if request.achievement_id != context.version.achievement_id:
+        return [BulkOutcome(line, "failed", "row is for another achievement")]
+    try:
+        award = _build(deps, context, request)
+    except CredstackError as error:
+        return [BulkOutcome(line, "failed", str(error))]
+    batch.append((line, request, award))
+    return []
+
+
+def _commit(deps: ServiceDeps, batch: list[tuple[int, AwardRequest, Award]]) -> list[BulkOutcome]:
+    """Store a batch in one transaction; when it clashes, fall back to one row at a time
+    so that each row gets its own true outcome."""
+    if not batch:
+        return []
+    items = list(batch)
+    batch.clear()
+    with deps.uow() as uow:
+        existing = _existing(uow, items)
+        fresh = [(line, award) for line, _, award in items if award.source_key not in existing]
+        for _, award in fresh:
+            uow.awards.add(award)
+        try:
+            uow.commit()
+        except ConflictError:
+            return [_commit_one(deps, line, award) for line, _, award in items]
+    outcomes = [
+        BulkOutcome(line, "skipped", f"already issued as {existing[award.source_key]}")
+        for line, _, award in items
+        if award.source_key in existing
+    ]
+    outcomes += [BulkOutcome(line, "issued", award.id, award.id) for line, award in fresh]
+    return outcomes
+
+
+def _existing(uow: UnitOfWork, items: list[tuple[int, AwardRequest, Award]]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for _, request, award in items:
+        prior = uow.awards.by_source_key(request.achievement_id, award.source_key)
+        if prior is not None:
+            found[award.source_key] = prior.id
+    return found
+
+
+def _commit_one(deps: ServiceDeps, line: int, award: Award) -> BulkOutcome:
+    with deps.uow() as uow:
+        prior = uow.awards.by_source_key(award.achievement_id, award.source_key)
+        if prior is not None:
+            return BulkOutcome(line, "skipped", f"already issued as {prior.id}")
+        uow.awards.add(award)
+        try:
+            uow.commit()
+        except ConflictError as error:
+            return BulkOutcome(line, "failed", f"not stored: {error}")
+    return BulkOutcome(line, "issued", award.id, award.id)
+
+
+def list_awards(
+    deps: ServiceDeps, *, issuer_id: str | None = None, achievement_id: str | None = None
+) -> list[Award]:
+    with deps.uow() as uow:
+        return list(uow.awards.list(issuer_id=issuer_id, achievement_id=achievement_id))
+
+
+def show_award(deps: ServiceDeps, award_id: str) -> Award:
+    with deps.uow() as uow:
+        return uow.awards.get(award_id)
+
+
+def credential_json(award: Award) -> dict[str, Any]:
+    """The stored credential, parsed (for display; exports use ``award.credential``)."""
+    document: dict[str, Any] = json.loads(award.credential)
+    return document

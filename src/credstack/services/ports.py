@@ -1,0 +1,142 @@
+"""The ports the use cases need, as Protocols; storage and adapters implement them.
+
+Services depend only on these, so they run the same against SQLite, PostgreSQL or the
+in-memory implementations the unit tests use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Protocol, Self
+
+from credstack.domain.achievements import AchievementVersion
+from credstack.domain.awards import Award
+from credstack.domain.issuers import Issuer, SigningKeyRecord
+
+__all__ = [
+    "AchievementRepository",
+    "AwardRepository",
+    "Clock",
+    "IssuerRepository",
+    "KeyRepository",
+    "KeyVault",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware."""
+        ...
+
+
+class KeyVault(Protocol):
+    """Seals private keys for storage; nothing else ever sees them unsealed."""
+
+    def seal(self, key_id: str, secret: bytes) -> bytes: ...
+
+    def open(self, key_id: str, sealed: bytes) -> bytes:
+        """The secret; raises ``InvalidInputError`` when it cannot be unsealed."""
+        ...
+
+
+class IssuerRepository(Protocol):
+    def add(self, issuer: Issuer) -> None: ...
+
+    def find(self, issuer_id: str) -> Issuer | None: ...
+
+    def get(self, issuer_id: str) -> Issuer:
+        """The issuer; raises ``NotFoundError``."""
+        ...
+
+    def update(self, issuer: Issuer) -> None: ...
+
+    def list(self) -> list[Issuer]: ...
+
+
+class KeyRepository(Protocol):
+    def add(self, record: SigningKeyRecord, sealed: bytes) -> None: ...
+
+    def active(self, issuer_id: str) -> tuple[SigningKeyRecord, bytes]:
+        """The key that signs for the issuer now, with its sealed secret."""
+        ...
+
+    def get(self, key_id: str) -> tuple[SigningKeyRecord, bytes]: ...
+
+    def for_issuer(self, issuer_id: str) -> list[SigningKeyRecord]:
+        """Every key the issuer ever had, oldest first."""
+        ...
+
+    def retire(self, key_id: str, at: dt.datetime) -> None: ...
+
+
+class AchievementRepository(Protocol):
+    def create(self, version: AchievementVersion) -> None:
+        """A new definition with its first version; ``ConflictError`` if the id is taken."""
+        ...
+
+    def save(self, version: AchievementVersion) -> None:
+        """Insert a new version, or update a draft version in place."""
+        ...
+
+    def latest(self, achievement_id: str) -> AchievementVersion:
+        """The newest version, draft or published; raises ``NotFoundError``."""
+        ...
+
+    def latest_published(self, achievement_id: str) -> AchievementVersion | None: ...
+
+    def version(self, achievement_id: str, version: int) -> AchievementVersion: ...
+
+    def list(self, issuer_id: str | None = None) -> list[AchievementVersion]:
+        """The newest version of each definition, by id."""
+        ...
+
+
+class AwardRepository(Protocol):
+    def add(self, award: Award) -> None: ...
+
+    def get(self, award_id: str) -> Award:
+        """By award id or credential id; raises ``NotFoundError``."""
+        ...
+
+    def by_source_key(self, achievement_id: str, source_key: str) -> Award | None: ...
+
+    def list(
+        self, *, issuer_id: str | None = None, achievement_id: str | None = None
+    ) -> Iterator[Award]: ...
+
+    def set_jwt(self, award_id: str, jwt: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Only ``commit`` makes changes last; leaving without it rolls back."""
+
+    @property
+    def issuers(self) -> IssuerRepository: ...
+
+    @property
+    def keys(self) -> KeyRepository: ...
+
+    @property
+    def achievements(self) -> AchievementRepository: ...
+
+    @property
+    def awards(self) -> AwardRepository: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

@@ -1,0 +1,51 @@
+"""Settings, read from ``CREDSTACK_*`` environment variables (and a ``.env`` file if named).
+
+The defaults make the embedded mode work with nothing configured: SQLite and a generated
+key-encryption key file, both in the user's data directory, created on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "default_data_dir"]
+
+
+def default_data_dir() -> Path:
+    """Where an embedded installation keeps its database and key file, per platform custom."""
+    if sys.platform == "win32":
+        root = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        root = Path.home() / "Library" / "Application Support"
+    else:
+        root = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return root / "credstack"
+
+
+class Settings(BaseSettings):
+    """credstack's configuration; every field can be set as ``CREDSTACK_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CREDSTACK_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    #: SQLAlchemy URL; empty means SQLite at ``data_dir/credstack.db``.
+    database_url: str | None = None
+    #: 32 bytes, base64 or base64url; when empty, ``key_file`` holds a generated one.
+    key_encryption_key: SecretStr | None = None
+    #: where the generated key-encryption key lives (default ``data_dir/key-encryption.key``).
+    key_file: Path | None = None
+    #: public URL of this installation; credential and achievement ids are made under it.
+    base_url: str | None = None
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'credstack.db'}"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        return self.key_file or self.data_dir / "key-encryption.key"

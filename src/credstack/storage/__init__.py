@@ -1,0 +1,1 @@
+"""SQLAlchemy storage: rows, repositories, the unit of work and Alembic migrations."""

@@ -1,0 +1,143 @@
+"""ORM rows. Tables marked PERSONAL DATA hold information about learners.
+
+Rows are storage only: repositories turn them into domain objects, so nothing above
+``storage`` ever sees one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AchievementRow",
+    "AchievementVersionRow",
+    "AwardRow",
+    "Base",
+    "IssuerRow",
+    "SigningKeyRow",
+]
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone, so it is restored here)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)  # type: ignore[no-any-return]
+        return value.astimezone(dt.UTC)  # type: ignore[no-any-return]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class IssuerRow(Base):
+    __tablename__ = "issuers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    did: Mapped[str] = mapped_column(String(2000))
+    domain: Mapped[str | None] = mapped_column(String(255))
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class SigningKeyRow(Base):
+    """Signing keys; ``sealed_secret`` is the private key encrypted with the KEK."""
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    verification_method: Mapped[str] = mapped_column(String(2000))
+    controller: Mapped[str] = mapped_column(String(2000))
+    public_multibase: Mapped[str] = mapped_column(String(200))
+    sealed_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class AchievementRow(Base):
+    __tablename__ = "achievements"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class AchievementVersionRow(Base):
+    __tablename__ = "achievement_versions"
+    __table_args__ = (UniqueConstraint("achievement_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    achievement_id: Mapped[str] = mapped_column(ForeignKey("achievements.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(500))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    published_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class AwardRow(Base):
+    """PERSONAL DATA: the recipient's e-mail or DID and name, and the credential itself.
+
+    ``credential`` holds the signed JSON exactly as issued; ``jwt`` the VC-JWT form once made.
+    """
+
+    __tablename__ = "awards"
+    __table_args__ = (
+        UniqueConstraint("achievement_id", "source_key"),
+        Index("ix_awards_issued_at", "issued_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    credential_id: Mapped[str] = mapped_column(String(2000), unique=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    achievement_id: Mapped[str] = mapped_column(ForeignKey("achievements.id"))
+    achievement_version: Mapped[int] = mapped_column(Integer)
+    recipient_kind: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str] = mapped_column(String(2000))
+    recipient_name: Mapped[str | None] = mapped_column(String(500))
+    source_key: Mapped[str] = mapped_column(String(64))
+    signing_key_id: Mapped[str] = mapped_column(ForeignKey("signing_keys.id"))
+    issued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    valid_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    credential: Mapped[str] = mapped_column(Text)
+    jwt: Mapped[str | None] = mapped_column(Text)

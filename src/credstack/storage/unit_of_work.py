@@ -1,0 +1,93 @@
+"""The SQLAlchemy unit of work: one session, one transaction, committed only on purpose."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from credstack.domain.errors import ConflictError, StorageError
+from credstack.storage.database import storage_errors
+from credstack.storage.repositories import (
+    SqlAchievementRepository,
+    SqlAwardRepository,
+    SqlIssuerRepository,
+    SqlKeyRepository,
+)
+
+__all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
+
+
+class SqlUnitOfWork:
+    """Repositories over one session. Leaving the block without ``commit`` rolls back, so a
+    failure part-way through a use case leaves nothing half-written."""
+
+    issuers: SqlIssuerRepository
+    keys: SqlKeyRepository
+    achievements: SqlAchievementRepository
+    awards: SqlAwardRepository
+
+    def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
+        self._sessions = sessions
+        self._engine = engine
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        session = self._sessions()
+        self._session = session
+        self.issuers = SqlIssuerRepository(session)
+        self.keys = SqlKeyRepository(session)
+        self.achievements = SqlAchievementRepository(session)
+        self.awards = SqlAwardRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._session
+        self._session = None
+        if session is None:
+            return
+        try:
+            session.rollback()
+        finally:
+            session.close()
+        if isinstance(exc, OperationalError):
+            with storage_errors(self._engine):
+                raise exc
+
+    def commit(self) -> None:
+        if self._session is None:
+            raise RuntimeError("commit outside the unit of work")
+        try:
+            with storage_errors(self._engine):
+                self._session.commit()
+        except IntegrityError as error:
+            self._session.rollback()
+            detail = str(error.orig).strip().splitlines()[0] if error.orig else "constraint"
+            raise ConflictError(f"conflicts with what is stored: {detail}") from None
+        except (SQLAlchemyError, StorageError):
+            self._session.rollback()
+            raise
+
+    def flush(self) -> None:
+        """Send pending changes now, so that a constraint fails here rather than at commit."""
+        if self._session is not None:
+            self._session.flush()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes units of work on one engine (what the services receive)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions, self.engine)
