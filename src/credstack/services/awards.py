@@ -119,6 +119,16 @@ def _duplicate(existing: Award) -> ConflictError:
     )
 
 
+def _prior(uow: UnitOfWork, request: AwardRequest) -> Award | None:
+    """The award that makes ``request`` a repeat: same source id, or, when the request has
+    no id of its own, the same learner (an id lets a provider award a learner twice on
+    purpose, e.g. for a second cohort)."""
+    prior = uow.awards.by_source_key(request.achievement_id, request.source_key)
+    if prior is None and request.source_id is None:
+        prior = uow.awards.by_recipient(request.achievement_id, request.recipient.identifier)
+    return prior
+
+
 def issue_award(deps: ServiceDeps, request: AwardRequest) -> Award:
     """Issue one credential, signed by the issuer's active key, in one transaction.
 
@@ -127,7 +137,7 @@ def issue_award(deps: ServiceDeps, request: AwardRequest) -> Award:
     """
     with deps.uow() as uow:
         context = _context(uow, deps, request.achievement_id)
-        existing = uow.awards.by_source_key(request.achievement_id, request.source_key)
+        existing = _prior(uow, request)
         if existing is not None:
             raise _duplicate(existing)
         award = _build(deps, context, request)
@@ -233,7 +243,7 @@ def _commit(deps: ServiceDeps, batch: list[tuple[int, AwardRequest, Award]]) -> 
         try:
             uow.commit()
         except ConflictError:
-            return [_commit_one(deps, line, award) for line, _, award in items]
+            return [_commit_one(deps, line, request, award) for line, request, award in items]
     outcomes = [
         BulkOutcome(line, "skipped", f"already issued as {existing[award.source_key]}")
         for line, _, award in items
@@ -246,15 +256,15 @@ def _commit(deps: ServiceDeps, batch: list[tuple[int, AwardRequest, Award]]) -> 
 def _existing(uow: UnitOfWork, items: list[tuple[int, AwardRequest, Award]]) -> dict[str, str]:
     found: dict[str, str] = {}
     for _, request, award in items:
-        prior = uow.awards.by_source_key(request.achievement_id, award.source_key)
+        prior = _prior(uow, request)
         if prior is not None:
             found[award.source_key] = prior.id
     return found
 
 
-def _commit_one(deps: ServiceDeps, line: int, award: Award) -> BulkOutcome:
+def _commit_one(deps: ServiceDeps, line: int, request: AwardRequest, award: Award) -> BulkOutcome:
     with deps.uow() as uow:
-        prior = uow.awards.by_source_key(award.achievement_id, award.source_key)
+        prior = _prior(uow, request)
         if prior is not None:
             return BulkOutcome(line, "skipped", f"already issued as {prior.id}")
         uow.awards.add(award)

@@ -104,6 +104,10 @@ class AwardRepository(Protocol):
 
     def by_source_key(self, achievement_id: str, source_key: str) -> Award | None: ...
 
+    def by_recipient(self, achievement_id: str, identifier: str) -> Award | None:
+        """An award of this achievement to this e-mail address or DID (any source)."""
+        ...
+
     def list(
         self, *, issuer_id: str | None = None, achievement_id: str | None = None
     ) -> Iterator[Award]: ...

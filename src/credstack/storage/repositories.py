@@ -344,6 +344,14 @@ class SqlAwardRepository:
         ).first()
         return None if row is None else _award(row)
 
+    def by_recipient(self, achievement_id: str, identifier: str) -> Award | None:
+        row = self._session.scalars(
+            select(AwardRow)
+            .where(AwardRow.achievement_id == achievement_id, AwardRow.recipient == identifier)
+            .order_by(AwardRow.issued_at)
+        ).first()
+        return None if row is None else _award(row)
+
     def list(
         self, *, issuer_id: str | None = None, achievement_id: str | None = None
     ) -> Iterator[Award]:

@@ -125,6 +125,7 @@ class AwardRow(Base):
     __table_args__ = (
         UniqueConstraint("achievement_id", "source_key"),
         Index("ix_awards_issued_at", "issued_at"),
+        Index("ix_awards_achievement_id_recipient", "achievement_id", "recipient"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -115,6 +115,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("awards", schema=None) as batch_op:
         batch_op.create_index("ix_awards_issued_at", ["issued_at"], unique=False)
+        batch_op.create_index(
+            "ix_awards_achievement_id_recipient", ["achievement_id", "recipient"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_awards_issuer_id"), ["issuer_id"], unique=False)
 
 
@@ -122,6 +125,7 @@ def downgrade() -> None:
     with op.batch_alter_table("awards", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_awards_issuer_id"))
         batch_op.drop_index("ix_awards_issued_at")
+        batch_op.drop_index("ix_awards_achievement_id_recipient")
 
     op.drop_table("awards")
     op.drop_table("achievement_versions")

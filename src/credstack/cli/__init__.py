@@ -1,0 +1,1 @@
+"""The ``credstack`` command line (Typer + Rich): thin commands over the services."""

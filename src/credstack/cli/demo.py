@@ -1,0 +1,139 @@
+"""``credstack demo``: the main job end to end, on whatever database is configured.
+
+It sets up a demo issuer and two micro-credentials from the YAML files shipped in
+``demo_data/``, awards them to a small cohort (one from a CSV file, as a provider would),
+exports one learner's credential in every format, verifies it, and says where everything is.
+Running it again changes nothing that exists: definitions are unchanged, awards are skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from credstack.cli.output import console
+from credstack.cli.state import services
+from credstack.domain.achievements import Status
+from credstack.domain.awards import AwardRequest, Recipient
+from credstack.domain.errors import ConflictError
+from credstack.services import achievements, awards, issuers
+from credstack.services.achievement_files import parse_definition
+from credstack.services.award_csv import CsvAward, read_award_rows
+from credstack.services.deps import ServiceDeps
+from credstack.services.exports import ExportFormat, export_credential
+from credstack.vc import Verdict, verify
+
+ISSUER = "demo-academy"
+_DATA = resources.files("credstack.cli").joinpath("demo_data")
+
+
+def _issuer(deps: ServiceDeps) -> None:
+    if any(i.id == ISSUER for i in issuers.list_issuers(deps)):
+        return
+    issuers.create_issuer(
+        deps,
+        id=ISSUER,
+        name="Demo Academy of Applied Data",
+        country_code="NL",
+        country="Netherlands",
+        url="https://academy.example",
+        email="credentials@academy.example",
+        description="A fictional training provider that shows what credstack does.",
+    )
+
+
+def _definitions(deps: ServiceDeps) -> list[str]:
+    ids = []
+    for name in ("data-analysis.yaml", "data-visualisation.yaml"):
+        issuer_id, spec = parse_definition(_DATA.joinpath(name).read_text("utf-8"), source=name)
+        version = achievements.save_achievement(deps, issuer_id or ISSUER, spec)
+        if version.status is Status.DRAFT:
+            achievements.publish_achievement(deps, spec.id)
+        ids.append(spec.id)
+    return ids
+
+
+def _cohort(deps: ServiceDeps, achievement_id: str) -> tuple[int, int, str]:
+    """Award the cohort CSV; ``(issued, skipped, first learner's award id)``."""
+    text = _DATA.joinpath("cohort.csv").read_text("utf-8")
+    rows = [row for row in read_award_rows(io.StringIO(text)) if isinstance(row, CsvAward)]
+    requests = [
+        (
+            row.line,
+            AwardRequest(
+                achievement_id,
+                Recipient(email=row.email, name=row.name),
+                narrative=row.narrative,
+                result=row.result,
+                result_id="grade",
+                source_id=row.id,
+            ),
+        )
+        for row in rows
+    ]
+    outcomes = list(awards.issue_awards(deps, achievement_id, requests))
+    issued = sum(o.status == "issued" for o in outcomes)
+    first = min(outcomes, key=lambda o: o.line)
+    first_id = first.award_id or first.message.rsplit(" ", 1)[-1]
+    return issued, len(outcomes) - issued, first_id
+
+
+def _single_awards(deps: ServiceDeps, achievement_id: str) -> int:
+    issued = 0
+    for email, name in (
+        ("ada.lovelace@example.org", "Ada Lovelace"),
+        ("grace.hopper@example.org", "Grace Hopper"),
+    ):
+        try:
+            awards.issue_award(
+                deps, AwardRequest(achievement_id, Recipient(email=email, name=name))
+            )
+            issued += 1
+        except ConflictError:
+            pass  # awarded by an earlier run
+    return issued
+
+
+def demo(
+    ctx: typer.Context,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the exported files.")
+    ] = Path("credstack-demo"),
+) -> None:
+    """Set up a demo issuer and two micro-credentials, award a cohort, export and verify.
+
+    Example: credstack demo --output ./credstack-demo
+    """
+    deps = services(ctx)
+    _issuer(deps)
+    analysis, visualisation = _definitions(deps)
+    issued, skipped, first = _cohort(deps, analysis)
+    singles = _single_awards(deps, visualisation)
+    console.print(f"issuer [bold]{ISSUER}[/] with micro-credentials {analysis}, {visualisation}")
+    console.print(
+        f"awarded {analysis} to a cohort of {issued + skipped} from a CSV "
+        f"({issued} new, {skipped} already issued); {visualisation} to 2 learners ({singles} new)"
+    )
+    output.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for fmt in ExportFormat:
+        exported = export_credential(deps, first, fmt)
+        path = output / f"ada-lovelace-{analysis}{exported.suffix}"
+        path.write_bytes(exported.content)
+        paths[fmt] = path
+    report = verify(paths[ExportFormat.PNG].read_bytes(), now=dt.datetime.now(dt.UTC))
+    colour = "green" if report.verdict is Verdict.VALID else "red"
+    console.print(f"verified {paths[ExportFormat.PNG]}: [bold {colour}]{report.verdict.value}[/]")
+    console.print(f"Ada Lovelace's credential, in {output.resolve()}:")
+    for fmt, path in paths.items():
+        console.print(f"  {fmt.value:>4}  {path}")
+    console.print("Check one yourself (any copy, on any machine, offline):")
+    console.print(f"  credstack verify {paths[ExportFormat.SVG]}")
+    console.print("See everything issued: credstack credential list")
+    if report.verdict is not Verdict.VALID:
+        raise typer.Exit(1)

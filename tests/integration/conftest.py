@@ -1,0 +1,86 @@
+"""Databases for storage tests: every test runs on SQLite, and on PostgreSQL too when
+``CREDSTACK_TEST_DATABASE_URL`` names a server (``.ci/run`` sets it; see DEVELOPERS.md).
+
+Each test gets an empty database of its own: a file for SQLite, a fresh schema for
+PostgreSQL (dropped afterwards), so tests can commit as the real services do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from credstack.services.deps import ServiceDeps
+from credstack.settings import Settings
+
+POSTGRES_URL = os.environ.get("CREDSTACK_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_schema_url(schema: str) -> str:
+    assert POSTGRES_URL is not None
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database's URL, once per backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'credstack.db'}"
+        return
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set CREDSTACK_TEST_DATABASE_URL (see .ci/run)")
+        pytest.skip("CREDSTACK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    schema = f"cs_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _postgres_schema_url(schema)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+class FixedClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self.moment = start or dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings for an installation in ``tmp_path`` on the test database."""
+    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+
+
+@pytest.fixture
+def deps(settings: Settings, clock: FixedClock) -> Iterator[ServiceDeps]:
+    from credstack.bootstrap import build_services
+
+    services = build_services(settings, clock=clock)
+    yield services
+    engine = getattr(services.uow, "engine", None)
+    if engine is not None:
+        engine.dispose()
