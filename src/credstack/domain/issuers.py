@@ -69,6 +69,8 @@ class Issuer:
             raise InvalidInputError("issuer name is empty")
         if self.url is not None and not self.url.startswith(("https://", "http://")):
             raise InvalidInputError(f"issuer url '{self.url}' must start with https://")
+        if self.image_url is not None and not self.image_url.startswith(("https://", "http://")):
+            raise InvalidInputError(f"issuer image url '{self.image_url}' must start with https://")
         if self.email is not None and not _EMAIL.fullmatch(self.email):
             raise InvalidInputError(f"issuer email '{self.email}' is not an e-mail address")
 
