@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from credstack.domain.errors import StorageError
 from credstack.services.deps import ServiceDeps, SystemClock
 from credstack.services.ports import Clock
 from credstack.settings import Settings
@@ -17,7 +18,12 @@ def key_vault(settings: Settings) -> AesGcmKeyVault:
     if settings.key_encryption_key is not None:
         return AesGcmKeyVault(parse_kek(settings.key_encryption_key.get_secret_value()))
     path = settings.resolved_key_file
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StorageError(
+            f"cannot create the data folder {path.parent}: {error.strerror}"
+        ) from None
     return AesGcmKeyVault(load_or_create_key_file(path))
 
 

@@ -14,7 +14,10 @@ from credstack.domain.achievements import AchievementVersion
 from credstack.services import achievements as achievement_services
 from credstack.services.achievement_files import dump_definition, parse_definition
 
-app = typer.Typer(help="Micro-credential definitions (OB 3.0 Achievements), drafts and versions.")
+app = typer.Typer(
+    help="Micro-credential definitions (OB 3.0 Achievements), drafts and versions.\n\n"
+    "Example: credstack achievement create data-analysis.yaml --issuer acme --publish"
+)
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -153,7 +156,10 @@ def export(
     if output is None:
         typer.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        fail(f"cannot write {output}: {error.strerror}")
     console.print(f"wrote {output}")
 
 

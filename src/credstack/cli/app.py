@@ -21,7 +21,8 @@ from credstack.vc.errors import VCError
 
 app = typer.Typer(
     name="credstack",
-    help="Define micro-credentials, award them as Open Badges 3.0, and verify them.",
+    help="Define micro-credentials, award them as Open Badges 3.0, and verify them.\n\n"
+    "Example: credstack demo",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,

@@ -18,7 +18,10 @@ from credstack.services import awards as award_services
 from credstack.services.award_csv import CsvAward, CsvFormatError, RowError, read_award_rows
 from credstack.services.exports import ExportFormat, export_credential
 
-credential_app = typer.Typer(help="Issued credentials: list, show, export.")
+credential_app = typer.Typer(
+    help="Issued credentials: list, show, export.\n\n"
+    "Example: credstack credential export 0f8e... --format png -o badge.png"
+)
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -132,7 +135,7 @@ def _award_csv(ctx: typer.Context, achievement: str, path: Path) -> None:
     except OSError as error:
         fail(f"cannot read {path}: {error.strerror}")
     counts = {"issued": 0, "skipped": 0, "failed": 0}
-    failures: list[str] = []
+    failures: list[tuple[int, str]] = []
     with (
         handle,
         Progress(
@@ -150,14 +153,14 @@ def _award_csv(ctx: typer.Context, achievement: str, path: Path) -> None:
             for outcome in award_services.issue_awards(services(ctx), achievement, rows):
                 counts[outcome.status] += 1
                 if outcome.status == "failed":
-                    failures.append(f"{path}:{outcome.line}: {outcome.message}")
+                    failures.append((outcome.line, outcome.message))
                 progress.advance(task)
         except CsvFormatError as error:
             progress.stop()
             _summary(counts)
             fail(f"{path}: {error}")
-    for failure in sorted(failures, key=lambda f: int(f.rsplit(":", 2)[-2])):
-        errors.print(failure, markup=False)
+    for line, message in sorted(failures):
+        errors.print(f"{path}:{line}: {message}", markup=False)
     _summary(counts)
     if counts["failed"]:
         raise typer.Exit(1)

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from credstack.cli.output import console
+from credstack.cli.output import console, fail
 from credstack.cli.state import services
 from credstack.domain.achievements import Status
 from credstack.domain.awards import AwardRequest, Recipient
@@ -109,6 +109,10 @@ def demo(
 
     Example: credstack demo --output ./credstack-demo
     """
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        fail(f"cannot use {output} for the demo files: {error.strerror}")
     deps = services(ctx)
     _issuer(deps)
     analysis, visualisation = _definitions(deps)
@@ -119,7 +123,6 @@ def demo(
         f"awarded {analysis} to a cohort of {issued + skipped} from a CSV "
         f"({issued} new, {skipped} already issued); {visualisation} to 2 learners ({singles} new)"
     )
-    output.mkdir(parents=True, exist_ok=True)
     paths = {}
     for fmt in ExportFormat:
         exported = export_credential(deps, first, fmt)

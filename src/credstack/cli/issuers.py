@@ -11,7 +11,10 @@ from credstack.cli.state import services
 from credstack.domain.issuers import Issuer
 from credstack.services import issuers as issuer_services
 
-app = typer.Typer(help="Organisations that award micro-credentials, and their keys.")
+app = typer.Typer(
+    help="Organisations that award micro-credentials, and their keys.\n\n"
+    "Example: credstack issuer create --id acme --name 'ACME Academy' --country DE"
+)
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 

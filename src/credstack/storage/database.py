@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
@@ -66,7 +67,13 @@ def create_database_engine(url: str) -> Engine:
         raise StorageError(f"'{url}' is not a database URL") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StorageError(
+                    f"cannot create the database folder {folder}: {error.strerror}"
+                ) from None
         engine = create_engine(parsed)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -85,13 +92,20 @@ def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration; refuse a database from a newer credstack."""
     script = ScriptDirectory.from_config(alembic_config())
     current = current_revision(engine)
-    if current is not None and script.get_revision(current) is None:
+    if current is not None and not _known(script, current):
         raise StorageError(
             f"the database is at migration {current}, newer than this credstack knows "
             f"(newest here: {head_revision()}); upgrade credstack"
         )
     if current != script.get_current_head():
         command.upgrade(alembic_config(engine), "head")
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:  # Alembic raises for a revision it has never heard of
+        return False
 
 
 def open_database(url: str) -> Engine:

@@ -404,7 +404,10 @@ def _check_issuer_key(
     elif method.authorized is False:
         context.add("key authorised", Outcome.FAILED, method.note)
     else:
-        context.add("key authorised", Outcome.NOT_CHECKED, method.note)
+        # Without the controller's document nothing ties this key to the issuer: anyone can
+        # sign with a key of their own under the issuer's name, so this is never a quiet pass.
+        message = f"{method.note}; the key is not confirmed as the issuer's"
+        context.add("key authorised", Outcome.WARNING, message)
     _check_issuer_match(method.controller, _issuer_id(credential), context)
 
 
@@ -432,7 +435,7 @@ def _check_jwt(token: str, context: _Context) -> None:
     else:
         context.add("proof", Outcome.FAILED, "; ".join(result.errors) or "JWS does not verify")
     for warning in result.warnings:
-        context.add("key authorised", Outcome.NOT_CHECKED, warning)
+        context.add("key authorised", Outcome.WARNING, warning)
 
 
 # -- 8. validity period ---------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Adapters at the edge that are neither storage nor web: HTTP fetching."""
