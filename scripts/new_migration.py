@@ -29,9 +29,7 @@ def main() -> None:
     next_id = f"{int(head) + 1:04d}"
     with tempfile.TemporaryDirectory() as scratch:
         engine = open_database(f"sqlite:///{Path(scratch) / 'scratch.db'}")
-        command.revision(
-            alembic_config(engine), message=message, autogenerate=True, rev_id=next_id
-        )
+        command.revision(alembic_config(engine), message=message, autogenerate=True, rev_id=next_id)
         engine.dispose()
 
 

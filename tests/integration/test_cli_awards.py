@@ -63,9 +63,9 @@ def test_award_to_an_email_with_every_option(course: Cli) -> None:
         "--result", "A", "--valid-until", "2099-12-31",
     )  # fmt: skip
     (listed,) = course.credentials()
-    assert f"issued credential {listed['id']} to Ada@example.org" in result.stdout
+    assert f"issued credential {listed['id']} to ada@example.org" in result.stdout
     assert f"credstack credential export {listed['id']}" in result.stdout
-    assert listed["recipient"] == "Ada@example.org"
+    assert listed["recipient"] == "ada@example.org"  # addresses are kept lower-cased
     assert listed["recipient_name"] == "Ada Lovelace"
     assert (listed["issuer"], listed["achievement"], listed["achievement_version"]) == (
         "acme",

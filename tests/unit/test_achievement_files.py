@@ -315,9 +315,7 @@ def test_local_image_is_embedded_as_a_data_uri(tmp_path: Path, name: str, media:
 
 def test_media_type_comes_from_the_content_not_the_name(tmp_path: Path) -> None:
     (tmp_path / "badge.svg").write_bytes(default_badge_png("Data 101", seed="x"))
-    spec = parse_definition(
-        with_field(MINIMAL, "image: badge.svg"), read_image=reader(tmp_path)
-    )[1]
+    spec = parse_definition(with_field(MINIMAL, "image: badge.svg"), read_image=reader(tmp_path))[1]
     assert spec.image is not None
     assert spec.image.startswith("data:image/png;base64,")
 

@@ -155,14 +155,6 @@ def test_parse_kek_refuses_text_that_is_not_base64_of_32_bytes(text: str) -> Non
         parse_kek(text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: parse_kek decodes leniently (base64.urlsafe_b64decode without validate), so "
-        "characters outside the base64 alphabet are silently dropped and a key with junk "
-        "around or inside it is accepted, contrary to 'anything else is refused'"
-    ),
-)
 @pytest.mark.parametrize(
     "text",
     [

@@ -30,6 +30,10 @@ class Recipient:
     name: str | None = None
 
     def __post_init__(self) -> None:
+        if self.email is not None:
+            # One learner, one address: mail systems treat the local part case-insensitively,
+            # and the credential's identity hash must match what a verifier types.
+            object.__setattr__(self, "email", self.email.strip().lower())
         if (self.email is None) == (self.did is None):
             raise InvalidInputError("a recipient needs exactly one of an e-mail address or a DID")
         if self.email is not None and (len(self.email) > 254 or not _EMAIL.fullmatch(self.email)):
@@ -43,8 +47,7 @@ class Recipient:
         value = value.strip()
         if value.startswith("did:"):
             return cls(did=value, name=name)
-        local, _, domain = value.rpartition("@")
-        return cls(email=f"{local}@{domain.lower()}" if local else value, name=name)
+        return cls(email=value, name=name)
 
     @property
     def identifier(self) -> str:

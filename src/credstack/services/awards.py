@@ -236,8 +236,8 @@ def _commit(deps: ServiceDeps, batch: list[tuple[int, AwardRequest, Award]]) -> 
     items = list(batch)
     batch.clear()
     with deps.uow() as uow:
-        existing = _existing(uow, items)
-        fresh = [(line, award) for line, _, award in items if award.source_key not in existing]
+        repeats = _repeats(uow, items)
+        fresh = [(line, award) for line, _, award in items if line not in repeats]
         for _, award in fresh:
             uow.awards.add(award)
         try:
@@ -245,20 +245,32 @@ def _commit(deps: ServiceDeps, batch: list[tuple[int, AwardRequest, Award]]) -> 
         except ConflictError:
             return [_commit_one(deps, line, request, award) for line, request, award in items]
     outcomes = [
-        BulkOutcome(line, "skipped", f"already issued as {existing[award.source_key]}")
-        for line, _, award in items
-        if award.source_key in existing
+        BulkOutcome(line, "skipped", f"already issued as {prior}")
+        for line, prior in repeats.items()
     ]
     outcomes += [BulkOutcome(line, "issued", award.id, award.id) for line, award in fresh]
     return outcomes
 
 
-def _existing(uow: UnitOfWork, items: list[tuple[int, AwardRequest, Award]]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for _, request, award in items:
-        prior = _prior(uow, request)
+def _repeats(uow: UnitOfWork, items: list[tuple[int, AwardRequest, Award]]) -> dict[int, str]:
+    """Line → the award it repeats: one stored already, or an earlier row of this batch
+    (the rule of ``_prior``, applied to the batch as if it were stored row by row)."""
+    found: dict[int, str] = {}
+    by_key: dict[str, str] = {}
+    by_recipient: dict[str, str] = {}
+    for line, request, award in items:
+        recipient = request.recipient.identifier.lower()
+        prior = by_key.get(award.source_key)
+        if prior is None and request.source_id is None:
+            prior = by_recipient.get(recipient)
+        if prior is None:
+            stored = _prior(uow, request)
+            prior = stored.id if stored is not None else None
         if prior is not None:
-            found[award.source_key] = prior.id
+            found[line] = prior
+            continue
+        by_key[award.source_key] = award.id
+        by_recipient.setdefault(recipient, award.id)
     return found
 
 

@@ -63,8 +63,12 @@ def create_database_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite, the folder is created and pragmas are set."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise StorageError(f"'{url}' is not a database URL") from None
+    except (ArgumentError, ValueError):
+        # The URL itself is not repeated: it may hold a password.
+        raise StorageError(
+            "the database URL is not valid (expected e.g. sqlite:///path/credstack.db or "
+            "postgresql+psycopg://user@host/db)"
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             folder = Path(parsed.database).expanduser().parent

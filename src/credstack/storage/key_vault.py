@@ -27,9 +27,9 @@ _NONCE = 12
 
 def parse_kek(text: str) -> bytes:
     """32 bytes from base64 or base64url text; anything else is refused with a reason."""
-    value = text.strip()
+    value = text.strip().rstrip("=").replace("-", "+").replace("_", "/")
     try:
-        key = base64.urlsafe_b64decode(value.replace("+", "-").replace("/", "_") + "==")
+        key = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInputError("the key-encryption key is not base64") from None
     if len(key) != 32:

@@ -316,6 +316,7 @@ class SqlAwardRepository:
                 achievement_version=award.achievement_version,
                 recipient_kind=award.recipient.kind,
                 recipient=award.recipient.identifier,
+                recipient_key=award.recipient.identifier.lower(),
                 recipient_name=award.recipient.name,
                 source_key=award.source_key,
                 signing_key_id=award.signing_key_id,
@@ -347,7 +348,10 @@ class SqlAwardRepository:
     def by_recipient(self, achievement_id: str, identifier: str) -> Award | None:
         row = self._session.scalars(
             select(AwardRow)
-            .where(AwardRow.achievement_id == achievement_id, AwardRow.recipient == identifier)
+            .where(
+                AwardRow.achievement_id == achievement_id,
+                AwardRow.recipient_key == identifier.lower(),
+            )
             .order_by(AwardRow.issued_at)
         ).first()
         return None if row is None else _award(row)

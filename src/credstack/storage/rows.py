@@ -125,7 +125,7 @@ class AwardRow(Base):
     __table_args__ = (
         UniqueConstraint("achievement_id", "source_key"),
         Index("ix_awards_issued_at", "issued_at"),
-        Index("ix_awards_achievement_id_recipient", "achievement_id", "recipient"),
+        Index("ix_awards_achievement_id_recipient_key", "achievement_id", "recipient_key"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -135,6 +135,8 @@ class AwardRow(Base):
     achievement_version: Mapped[int] = mapped_column(Integer)
     recipient_kind: Mapped[str] = mapped_column(String(8))
     recipient: Mapped[str] = mapped_column(String(2000))
+    #: the recipient lower-cased, for the "does this learner have it already" check
+    recipient_key: Mapped[str] = mapped_column(String(2000))
     recipient_name: Mapped[str | None] = mapped_column(String(500))
     source_key: Mapped[str] = mapped_column(String(64))
     signing_key_id: Mapped[str] = mapped_column(ForeignKey("signing_keys.id"))

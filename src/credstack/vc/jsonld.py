@@ -19,6 +19,7 @@ pyld is the general processor. Two things are added on top of it:
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,16 +58,23 @@ pyld_nquads.escape = escape_literal
 
 _PYLD_CRASHES = (ValueError, TypeError, KeyError, AttributeError, IndexError)
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-_resolvers: dict[int, tuple[ContextRegistry, ContextResolver]] = {}
+# pyld's resolver and its LRU cache are not thread-safe (concurrent use corrupts the cache and
+# mis-expands documents), so each thread keeps its own, one per registry.
+_local = threading.local()
 
 
 def _resolver(registry: ContextRegistry) -> ContextResolver:
-    """One context cache per registry: pyld's global cache would leak contexts between them."""
+    """One context cache per registry and thread: pyld's global cache would leak contexts
+    between registries, and a shared one breaks under threads."""
+    resolvers: dict[int, tuple[ContextRegistry, ContextResolver]] = (
+        getattr(_local, "resolvers", None) or {}
+    )
+    _local.resolvers = resolvers
     key = id(registry)
-    entry = _resolvers.get(key)
+    entry = resolvers.get(key)
     if entry is None or entry[0] is not registry:
         entry = (registry, ContextResolver(LRUCache(maxsize=256), registry.document_loader()))
-        _resolvers[key] = entry
+        resolvers[key] = entry
     return entry[1]
 
 

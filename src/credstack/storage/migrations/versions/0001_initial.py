@@ -87,6 +87,7 @@ def upgrade() -> None:
         sa.Column("achievement_version", sa.Integer(), nullable=False),
         sa.Column("recipient_kind", sa.String(length=8), nullable=False),
         sa.Column("recipient", sa.String(length=2000), nullable=False),
+        sa.Column("recipient_key", sa.String(length=2000), nullable=False),
         sa.Column("recipient_name", sa.String(length=500), nullable=True),
         sa.Column("source_key", sa.String(length=64), nullable=False),
         sa.Column("signing_key_id", sa.String(length=36), nullable=False),
@@ -116,7 +117,9 @@ def upgrade() -> None:
     with op.batch_alter_table("awards", schema=None) as batch_op:
         batch_op.create_index("ix_awards_issued_at", ["issued_at"], unique=False)
         batch_op.create_index(
-            "ix_awards_achievement_id_recipient", ["achievement_id", "recipient"], unique=False
+            "ix_awards_achievement_id_recipient_key",
+            ["achievement_id", "recipient_key"],
+            unique=False,
         )
         batch_op.create_index(batch_op.f("ix_awards_issuer_id"), ["issuer_id"], unique=False)
 
@@ -125,7 +128,7 @@ def downgrade() -> None:
     with op.batch_alter_table("awards", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_awards_issuer_id"))
         batch_op.drop_index("ix_awards_issued_at")
-        batch_op.drop_index("ix_awards_achievement_id_recipient")
+        batch_op.drop_index("ix_awards_achievement_id_recipient_key")
 
     op.drop_table("awards")
     op.drop_table("achievement_versions")
