@@ -9,6 +9,7 @@ it is verified before it is believed. ``check_status`` is a ``StatusChecker`` fo
 
 from __future__ import annotations
 
+import gzip
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -16,12 +17,23 @@ from typing import Any
 from credstack.vc.data_integrity import verify_proofs
 from credstack.vc.errors import FetchError, KeyFormatError, VCError
 from credstack.vc.fetching import Fetcher, fetch_json
-from credstack.vc.multibase import multibase_decode
+from credstack.vc.multibase import multibase_decode, multibase_encode
 from credstack.vc.verification import Outcome
 
-__all__ = ["MAX_LIST_BYTES", "bit_is_set", "check_status", "decode_list"]
+__all__ = [
+    "MAX_LIST_BYTES",
+    "MIN_LIST_BITS",
+    "bit_is_set",
+    "check_status",
+    "decode_list",
+    "encode_list",
+    "set_bit",
+    "status_list_credential",
+]
 
 MAX_LIST_BYTES = 16 * 1024 * 1024  # decompressed; the spec's minimum list is 16 KiB
+#: §3.1: "the bitstring MUST be a minimum of 16KB in size" (131,072 entries) for group privacy.
+MIN_LIST_BITS = 131_072
 _LIST_TYPES = ("BitstringStatusListCredential",)
 
 
@@ -40,6 +52,57 @@ def decode_list(encoded: str) -> bytes:
     if len(data) > MAX_LIST_BYTES:
         raise VCError("encodedList decompresses to more than the allowed size")
     return data
+
+
+def encode_list(bitstring: bytes) -> str:
+    """§3.1 "Generate Algorithm" steps 2-3: GZIP the bitstring, then multibase base64url
+    (``u`` prefix, no padding). ``mtime=0`` keeps the output a function of the bits alone."""
+    if len(bitstring) * 8 < MIN_LIST_BITS:
+        raise VCError(f"a status list has at least {MIN_LIST_BITS} bits")
+    compressed = gzip.compress(bitstring, compresslevel=9, mtime=0)
+    return multibase_encode(compressed, "u")
+
+
+def status_list_credential(
+    *,
+    url: str,
+    issuer: str,
+    purpose: str,
+    bitstring: bytes,
+    valid_from: str,
+    valid_until: str | None = None,
+) -> dict[str, Any]:
+    """An unsigned ``BitstringStatusListCredential`` (§2.2) published at ``url``.
+
+    Times are XSD date-time strings; the issuer signs the result like any credential.
+    """
+    document: dict[str, Any] = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer,
+        "validFrom": valid_from,
+        "credentialSubject": {
+            "id": f"{url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": purpose,
+            "encodedList": encode_list(bitstring),
+        },
+    }
+    if valid_until is not None:
+        document["validUntil"] = valid_until
+    return document
+
+
+def set_bit(bitstring: bytearray, index: int, value: bool) -> None:
+    """Set or clear bit ``index`` (bit 0 is the left-most bit of byte 0, as ``bit_is_set``)."""
+    if not 0 <= index < len(bitstring) * 8:
+        raise VCError(f"index {index} is outside the list ({len(bitstring) * 8} bits)")
+    mask = 0x80 >> (index % 8)
+    if value:
+        bitstring[index // 8] |= mask
+    else:
+        bitstring[index // 8] &= ~mask & 0xFF
 
 
 def bit_is_set(bitstring: bytes, index: int) -> bool:
