@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from credstack.domain.errors import StorageError
 from credstack.services.deps import ServiceDeps, SystemClock
 from credstack.services.ports import Clock
@@ -36,4 +38,6 @@ def build_services(settings: Settings | None = None, *, clock: Clock | None = No
         vault=key_vault(settings),
         clock=clock or SystemClock(),
         base_url=settings.base_url,
+        status_list_ttl=dt.timedelta(hours=settings.status_list_ttl_hours),
+        suspension=settings.status_suspension,
     )

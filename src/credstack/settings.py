@@ -39,8 +39,13 @@ class Settings(BaseSettings):
     key_encryption_key: SecretStr | None = None
     #: where the generated key-encryption key lives (default ``data_dir/key-encryption.key``).
     key_file: Path | None = None
-    #: public URL of this installation; credential and achievement ids are made under it.
+    #: public URL of this installation; credential and achievement ids are made under it,
+    #: and status lists are published under it (default http://localhost:8000).
     base_url: str | None = None
+    #: hours a signed status list stays valid (its validUntil); re-published before that.
+    status_list_ttl_hours: float = Field(default=48, gt=0, le=24 * 366)
+    #: give credentials a suspension entry beside the revocation entry (see decision 0012)
+    status_suspension: bool = True
 
     @property
     def resolved_database_url(self) -> str:

@@ -367,6 +367,8 @@ def test_command_tree_has_every_documented_command() -> None:
         "achievement create", "achievement list", "achievement show", "achievement publish",
         "achievement export", "achievement template",
         "credential list", "credential show", "credential export",
+        "credential revoke", "credential suspend", "credential unsuspend", "credential renew",
+        "status export", "status refresh",
     }  # fmt: skip
 
 

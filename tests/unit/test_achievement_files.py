@@ -57,6 +57,7 @@ FULL = AchievementSpec(
     credits_available=2.5,
     field_of_study="Computer science",
     human_code="DS-101",
+    valid_for_days=730,
     result_descriptions=[
         ResultDescription(
             id="grade",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -14,9 +15,11 @@ from credstack.cli.output import console, errors, fail, print_json, print_table,
 from credstack.cli.state import services
 from credstack.domain.awards import Award, AwardRequest, Recipient
 from credstack.domain.errors import InvalidInputError
+from credstack.domain.status import StatusAction
 from credstack.services import awards as award_services
 from credstack.services.award_csv import CsvAward, CsvFormatError, RowError, read_award_rows
 from credstack.services.exports import ExportFormat, export_credential
+from credstack.services.status import change_status
 
 credential_app = typer.Typer(
     help="Issued credentials: list, show, export.\n\n"
@@ -184,6 +187,16 @@ def _award_json(item: Award) -> dict[str, object]:
         "recipient_name": item.recipient.name,
         "issued_at": item.issued_at.isoformat(),
         "valid_until": item.valid_until.isoformat() if item.valid_until else None,
+        "status": "revoked"
+        if item.state.revoked
+        else "suspended"
+        if item.state.suspended
+        else "active",
+        "revoked_at": item.state.revoked_at.isoformat() if item.state.revoked_at else None,
+        "revocation_reason": item.state.revocation_reason,
+        "suspended_at": item.state.suspended_at.isoformat() if item.state.suspended_at else None,
+        "suspension_reason": item.state.suspension_reason,
+        "renewed_from": item.renewed_from,
     }
 
 
@@ -232,6 +245,13 @@ def show(ctx: typer.Context, credential_id: str, json: Json = False) -> None:
     console.print(f"to {item.recipient.identifier}, issued {when(item.issued_at)}")
     if item.valid_until:
         console.print(f"valid until {when(item.valid_until)}")
+    state = item.state
+    if state.revoked_at:
+        console.print(f"revoked {when(state.revoked_at)}: {state.revocation_reason}")
+    elif state.suspended_at:
+        console.print(f"suspended {when(state.suspended_at)}: {state.suspension_reason}")
+    if item.renewed_from:
+        console.print(f"renews {item.renewed_from}")
     typer.echo(item.credential)
 
 
@@ -260,3 +280,79 @@ def export(
     except OSError as error:
         fail(f"cannot write {target}: {error.strerror}")
     console.print(f"wrote {target}")
+
+
+def _actor(actor: str | None) -> str:
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+Reason = Annotated[str, typer.Option(help="Why (kept in the audit log; shown to verifiers).")]
+Actor = Annotated[
+    str | None, typer.Option(help="Who is acting (default: your login name), for the audit log.")
+]
+
+
+@credential_app.command("revoke")
+def revoke(ctx: typer.Context, credential_id: str, reason: Reason, actor: Actor = None) -> None:
+    """Revoke a credential for good: its bit is set in the issuer's revocation list.
+
+    Example: credstack credential revoke 0f8e... --reason "issued in error"
+    """
+    item = change_status(
+        services(ctx), credential_id, StatusAction.REVOKE, reason=reason, actor=_actor(actor)
+    )
+    console.print(f"revoked {item.id}; publish the lists: credstack status export DIR")
+
+
+@credential_app.command("suspend")
+def suspend(ctx: typer.Context, credential_id: str, reason: Reason, actor: Actor = None) -> None:
+    """Suspend a credential until it is unsuspended.
+
+    Example: credstack credential suspend 0f8e... --reason "under review"
+    """
+    item = change_status(
+        services(ctx), credential_id, StatusAction.SUSPEND, reason=reason, actor=_actor(actor)
+    )
+    console.print(f"suspended {item.id}")
+
+
+@credential_app.command("unsuspend")
+def unsuspend(
+    ctx: typer.Context,
+    credential_id: str,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the audit log).")] = None,
+    actor: Actor = None,
+) -> None:
+    """Lift a suspension.
+
+    Example: credstack credential unsuspend 0f8e... --reason "review closed"
+    """
+    item = change_status(
+        services(ctx), credential_id, StatusAction.UNSUSPEND, reason=reason, actor=_actor(actor)
+    )
+    console.print(f"unsuspended {item.id}")
+
+
+@credential_app.command("renew")
+def renew(
+    ctx: typer.Context,
+    credential_id: str,
+    valid_until: Annotated[
+        str | None,
+        typer.Option(help="New expiry: 2028-12-31 (default: the definition's validity period)."),
+    ] = None,
+    actor: Actor = None,
+) -> None:
+    """Issue a successor with a new validity, linked to the old credential.
+
+    Example: credstack credential renew 0f8e... --valid-until 2028-12-31
+    """
+    item = award_services.renew_award(
+        services(ctx), credential_id, valid_until=_parse_until(valid_until), actor=_actor(actor)
+    )
+    console.print(f"renewed as {item.id} (valid until {when(item.valid_until)})")

@@ -12,8 +12,12 @@ from rich.markup import escape
 
 from credstack.adapters.http_fetcher import HttpFetcher
 from credstack.cli.output import console, fail, print_json
+from credstack.cli.state import services, settings
+from credstack.services.status_checking import LocalStatusChecker
 from credstack.vc import Outcome, Verdict
 from credstack.vc import verify as verify_credential
+from credstack.vc.status_list import CachingStatusChecker
+from credstack.vc.verification import StatusChecker
 
 _STYLE = {
     Outcome.PASSED: "green",
@@ -23,7 +27,19 @@ _STYLE = {
 }
 
 
+def _status_checker(ctx: typer.Context) -> StatusChecker:
+    """Lists of this installation from its database (with dates and reasons); any other list
+    fetched, verified and cached. A verify on a machine with no installation opens none."""
+    remote = CachingStatusChecker(clock=lambda: dt.datetime.now(dt.UTC))
+    current = settings(ctx)
+    sqlite_file = current.data_dir / "credstack.db"
+    if current.database_url is None and not sqlite_file.exists():
+        return remote
+    return LocalStatusChecker(services(ctx), remote=remote)
+
+
 def verify(
+    ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="JSON, JWT, PNG or SVG file, or - for stdin.")],
     json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     offline: Annotated[
@@ -46,7 +62,12 @@ def verify(
         except OSError as error:
             fail(f"cannot read {path}: {error.strerror}")
     fetcher = None if offline else HttpFetcher()
-    report = verify_credential(data, now=dt.datetime.now(dt.UTC), fetcher=fetcher)
+    report = verify_credential(
+        data,
+        now=dt.datetime.now(dt.UTC),
+        fetcher=fetcher,
+        status_checker=_status_checker(ctx),
+    )
     unconfirmed = [
         c for c in report.checks if c.name == "key authorised" and c.outcome is not Outcome.PASSED
     ]

@@ -143,6 +143,8 @@ class AchievementSpec(_Spec):
     human_code: ShortText | None = None
     result_descriptions: list[ResultDescription] = Field(default_factory=list)
     micro_credential: MicroCredentialElements | None = None
+    #: how long an award stays valid (its validUntil), when the award does not say
+    valid_for_days: Annotated[int, Field(ge=1, le=36_500)] | None = None
 
     @field_validator("id")
     @classmethod

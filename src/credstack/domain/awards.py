@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from credstack.domain.errors import InvalidInputError
+from credstack.domain.status import CredentialState
 
 __all__ = ["Award", "AwardRequest", "Recipient"]
 
@@ -109,3 +110,7 @@ class Award:
     signing_key_id: str
     credential: str
     jwt: str | None = None
+    status_list_id: int | None = None
+    status_index: int | None = None
+    state: CredentialState = field(default_factory=CredentialState)
+    renewed_from: str | None = None

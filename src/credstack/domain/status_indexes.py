@@ -9,9 +9,9 @@ two positions to one index, so an index is never given twice however many proces
 once, as long as the counter is advanced atomically (storage does that in one UPDATE). The
 key is random per list and secret, so the order cannot be recovered from the indexes.
 
-The permutation is a balanced Feistel network over the list's bit width (2^17 for the minimum
-131,072 entries) with HMAC-SHA-256 as the round function, over the smallest even bit width that holds the
-list, and cycle-walking for the values beyond its size.
+The permutation is a balanced Feistel network with HMAC-SHA-256 as the round function, over
+the smallest even bit width that holds the list (18 bits for the minimum 131,072 entries),
+with cycle-walking past the values beyond the list's size.
 """
 
 from __future__ import annotations

@@ -166,6 +166,7 @@ def credential_document(
     request: AwardRequest,
     issued_at: dt.datetime,
     salt: str,
+    status: list[dict[str, Any]] | dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The unsigned ``OpenBadgeCredential`` for one award.
 
@@ -198,6 +199,7 @@ def credential_document(
         "evidence": [{"id": request.evidence_url, "type": ["Evidence"]}]
         if request.evidence_url
         else None,
+        "credentialStatus": status or None,
     }
     return _drop_none(document)
 

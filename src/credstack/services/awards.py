@@ -6,7 +6,9 @@ those bytes (or bake them into an image) and never rebuild them from the databas
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import datetime as dt
 import json
 import secrets
 import uuid
@@ -17,10 +19,12 @@ from credstack.domain.achievements import AchievementVersion
 from credstack.domain.awards import Award, AwardRequest
 from credstack.domain.errors import ConflictError, CredstackError, InvalidInputError
 from credstack.domain.issuers import Issuer, SigningKeyRecord
+from credstack.domain.status import AuditEvent, StatusAction
 from credstack.ob.awards_v3p0 import achievement_uri, credential_document
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import signing_key
 from credstack.services.ports import UnitOfWork
+from credstack.services.status import StatusSlot, reserve_slots, status_entries
 from credstack.vc import Ed25519KeyPair, sign_credential
 from credstack.vc.errors import VCError
 
@@ -30,6 +34,7 @@ __all__ = [
     "issue_award",
     "issue_awards",
     "list_awards",
+    "renew_award",
     "show_award",
 ]
 
@@ -77,12 +82,26 @@ def _credential_id(deps: ServiceDeps, award_id: str) -> str:
     return f"urn:uuid:{award_id}"
 
 
-def _build(deps: ServiceDeps, context: IssueContext, request: AwardRequest) -> Award:
-    """Sign one credential (no database access: the caller stores it)."""
+def _validate(deps: ServiceDeps, context: IssueContext, request: AwardRequest) -> None:
+    """Refuse a bad request before a status slot is spent on it."""
     _check_result(context, request)
-    now = deps.clock.now()
-    if request.valid_until is not None and request.valid_until <= now:
+    if request.valid_until is not None and request.valid_until <= deps.clock.now():
         raise InvalidInputError("valid_until is in the past")
+
+
+def _build(
+    deps: ServiceDeps,
+    context: IssueContext,
+    request: AwardRequest,
+    slot: StatusSlot,
+    renewed_from: str | None = None,
+) -> Award:
+    """Sign one credential (no database access: the caller stores it)."""
+    _validate(deps, context, request)
+    now = deps.clock.now()
+    days = context.version.spec.valid_for_days
+    if request.valid_until is None and days is not None:
+        request = dataclasses.replace(request, valid_until=now + dt.timedelta(days=days))
     award_id = str(uuid.uuid4())
     document = credential_document(
         credential_id=_credential_id(deps, award_id),
@@ -92,6 +111,7 @@ def _build(deps: ServiceDeps, context: IssueContext, request: AwardRequest) -> A
         request=request,
         issued_at=now,
         salt=secrets.token_hex(16),
+        status=status_entries(deps, context.issuer.id, slot),
     )
     try:
         signed = sign_credential(document, context.key, created=now)
@@ -109,6 +129,9 @@ def _build(deps: ServiceDeps, context: IssueContext, request: AwardRequest) -> A
         source_key=request.source_key,
         signing_key_id=context.key_record.id,
         credential=json.dumps(signed, ensure_ascii=False, indent=2),
+        status_list_id=slot.list_id,
+        status_index=slot.index,
+        renewed_from=renewed_from,
     )
 
 
@@ -129,8 +152,14 @@ def _prior(uow: UnitOfWork, request: AwardRequest) -> Award | None:
     return prior
 
 
-def issue_award(deps: ServiceDeps, request: AwardRequest) -> Award:
-    """Issue one credential, signed by the issuer's active key, in one transaction.
+def issue_award(
+    deps: ServiceDeps,
+    request: AwardRequest,
+    *,
+    renewed_from: str | None = None,
+    audit: AuditEvent | None = None,
+) -> Award:
+    """Issue one credential, signed by the issuer's active key, stored in one transaction.
 
     Raises ``ConflictError`` when this learner (or this source id) already has it,
     ``InvalidInputError`` when the achievement is unpublished or a field is wrong.
@@ -140,8 +169,16 @@ def issue_award(deps: ServiceDeps, request: AwardRequest) -> Award:
         existing = _prior(uow, request)
         if existing is not None:
             raise _duplicate(existing)
-        award = _build(deps, context, request)
+    _validate(deps, context, request)
+    slot = _SlotPool(deps, context, 1).take()
+    award = _build(deps, context, request, slot, renewed_from)
+    with deps.uow() as uow:
+        existing = _prior(uow, request)
+        if existing is not None:
+            raise _duplicate(existing)
         uow.awards.add(award)
+        if audit is not None:
+            uow.audit.append(dataclasses.replace(audit, reason=f"{audit.reason} as {award.id}"))
         try:
             uow.commit()
         except ConflictError:
@@ -185,13 +222,14 @@ def issue_awards(
     """
     with deps.uow() as uow:
         context = _context(uow, deps, achievement_id)
+    slots = _SlotPool(deps, context, batch_size)
     batch: list[tuple[int, AwardRequest, Award]] = []
     pending: list[BulkOutcome] = []
     for line, item in rows:
         if isinstance(item, str):
             pending.append(BulkOutcome(line, "failed", item))
         else:
-            pending.extend(_prepare(deps, context, line, item, batch))
+            pending.extend(_prepare(deps, context, slots, line, item, batch))
         if len(batch) >= batch_size:
             pending.extend(_commit(deps, batch))
         yield from _drain(pending, on_outcome)
@@ -211,9 +249,32 @@ def _drain(
         yield outcome
 
 
+class _SlotPool:
+    """Status slots reserved ``chunk`` at a time, so a cohort costs one reservation per batch."""
+
+    def __init__(self, deps: ServiceDeps, context: IssueContext, chunk: int) -> None:
+        self._deps, self._context, self._chunk = deps, context, chunk
+        self._slots: collections.deque[StatusSlot] = collections.deque()
+
+    def take(self) -> StatusSlot:
+        if not self._slots:
+            context = self._context
+            self._slots.extend(
+                reserve_slots(
+                    self._deps,
+                    context.issuer.id,
+                    context.key_record.id,
+                    context.key,
+                    self._chunk,
+                )
+            )
+        return self._slots.popleft()
+
+
 def _prepare(
     deps: ServiceDeps,
     context: IssueContext,
+    slots: _SlotPool,
     line: int,
     request: AwardRequest,
     batch: list[tuple[int, AwardRequest, Award]],
@@ -221,7 +282,8 @@ def _prepare(
     if request.achievement_id != context.version.achievement_id:
         return [BulkOutcome(line, "failed", "row is for another achievement")]
     try:
-        award = _build(deps, context, request)
+        _validate(deps, context, request)
+        award = _build(deps, context, request, slots.take())
     except CredstackError as error:
         return [BulkOutcome(line, "failed", str(error))]
     batch.append((line, request, award))
@@ -285,6 +347,37 @@ def _commit_one(deps: ServiceDeps, line: int, request: AwardRequest, award: Awar
         except ConflictError as error:
             return BulkOutcome(line, "failed", f"not stored: {error}")
     return BulkOutcome(line, "issued", award.id, award.id)
+
+
+def renew_award(
+    deps: ServiceDeps, award_id: str, *, valid_until: dt.datetime | None, actor: str
+) -> Award:
+    """Issue a successor of ``award_id`` with a new validity (same learner, result,
+    narrative and evidence, under the newest published version), linked to it and recorded
+    in the audit log. A revoked credential cannot be renewed."""
+    with deps.uow() as uow:
+        old = uow.awards.get(award_id)
+        version = uow.achievements.latest_published(old.achievement_id)
+    if old.state.revoked:
+        raise ConflictError(f"credential {old.id} is revoked; revocation is final")
+    if valid_until is None and (version is None or version.spec.valid_for_days is None):
+        raise InvalidInputError(
+            "give the new validity (--valid-until): the definition sets no validity period"
+        )
+    subject = json.loads(old.credential).get("credentialSubject", {})
+    evidence = json.loads(old.credential).get("evidence") or [{}]
+    results = subject.get("result") or [{}]
+    request = AwardRequest(
+        achievement_id=old.achievement_id,
+        recipient=old.recipient,
+        narrative=subject.get("narrative"),
+        evidence_url=evidence[0].get("id"),
+        result=results[0].get("value"),
+        valid_until=valid_until,
+        source_id=f"renewal-of:{old.id}",
+    )
+    event = AuditEvent(deps.clock.now(), actor, StatusAction.RENEW, old.id, "renewed")
+    return issue_award(deps, request, renewed_from=old.id, audit=event)
 
 
 def list_awards(

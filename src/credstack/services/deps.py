@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 from credstack.services.ports import Clock, KeyVault, UnitOfWorkFactory
 
-__all__ = ["ServiceDeps", "SystemClock"]
+__all__ = ["DEFAULT_PUBLIC_URL", "ServiceDeps", "SystemClock"]
+
+#: Where ``credstack serve`` listens by default: status lists point here until a provider
+#: sets ``CREDSTACK_BASE_URL`` to its public address.
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
 
 class SystemClock:
@@ -29,3 +33,13 @@ class ServiceDeps:
     vault: KeyVault
     clock: Clock
     base_url: str | None = None
+    #: how long a signed status list stays valid; verifiers re-fetch after that
+    status_list_ttl: dt.timedelta = dt.timedelta(hours=48)
+    #: also give every credential a suspension entry (two status entries, an array: see
+    #: docs/decisions/0012-two-status-entries.md); off gives one revocation entry, an object
+    suspension: bool = True
+
+    @property
+    def public_url(self) -> str:
+        """Where this installation's documents (status lists) are published."""
+        return (self.base_url or DEFAULT_PUBLIC_URL).rstrip("/")

@@ -14,14 +14,17 @@ from typing import Protocol, Self
 from credstack.domain.achievements import AchievementVersion
 from credstack.domain.awards import Award
 from credstack.domain.issuers import Issuer, SigningKeyRecord
+from credstack.domain.status import AuditEvent, CredentialState, StatusList
 
 __all__ = [
     "AchievementRepository",
+    "AuditRepository",
     "AwardRepository",
     "Clock",
     "IssuerRepository",
     "KeyRepository",
     "KeyVault",
+    "StatusListRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
 ]
@@ -114,6 +117,45 @@ class AwardRepository(Protocol):
 
     def set_jwt(self, award_id: str, jwt: str) -> None: ...
 
+    def set_state(self, award_id: str, state: CredentialState) -> None: ...
+
+    def by_status_index(self, list_id: int, index: int) -> Award | None: ...
+
+
+class StatusListRepository(Protocol):
+    def open_list(self, issuer_id: str, did: str) -> StatusList | None:
+        """The newest list of ``did`` with positions left, if any."""
+        ...
+
+    def next_number(self, issuer_id: str) -> int: ...
+
+    def create(self, status_list: StatusList) -> StatusList:
+        """Store a new list (with its id set); ``ConflictError`` if its number is taken."""
+        ...
+
+    def reserve(self, list_id: int, count: int) -> tuple[int, int]:
+        """Take up to ``count`` positions atomically: ``(first position, how many)``;
+        ``(0, 0)`` when the list is full. Safe when several processes reserve at once."""
+        ...
+
+    def get(self, list_id: int, *, for_update: bool = False) -> StatusList: ...
+
+    def by_number(self, issuer_id: str, number: int) -> StatusList | None: ...
+
+    def save(self, status_list: StatusList) -> None:
+        """Store the bits, the signed credentials and their validity."""
+        ...
+
+    def list(self, issuer_id: str | None = None) -> list[StatusList]: ...
+
+
+class AuditRepository(Protocol):
+    """Append-only: there is no update or delete."""
+
+    def append(self, event: AuditEvent) -> None: ...
+
+    def for_award(self, award_id: str) -> list[AuditEvent]: ...
+
 
 class UnitOfWork(Protocol):
     """One transaction. Only ``commit`` makes changes last; leaving without it rolls back."""
@@ -129,6 +171,12 @@ class UnitOfWork(Protocol):
 
     @property
     def awards(self) -> AwardRepository: ...
+
+    @property
+    def status_lists(self) -> StatusListRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
 
     def __enter__(self) -> Self: ...
 

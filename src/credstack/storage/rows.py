@@ -28,10 +28,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "AchievementRow",
     "AchievementVersionRow",
+    "AuditEventRow",
     "AwardRow",
     "Base",
     "IssuerRow",
     "SigningKeyRow",
+    "StatusListRow",
 ]
 
 NAMING = {
@@ -126,6 +128,7 @@ class AwardRow(Base):
         UniqueConstraint("achievement_id", "source_key"),
         Index("ix_awards_issued_at", "issued_at"),
         Index("ix_awards_achievement_id_recipient_key", "achievement_id", "recipient_key"),
+        UniqueConstraint("status_list_id", "status_index"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -144,3 +147,51 @@ class AwardRow(Base):
     valid_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     credential: Mapped[str] = mapped_column(Text)
     jwt: Mapped[str | None] = mapped_column(Text)
+    status_list_id: Mapped[int | None] = mapped_column(ForeignKey("status_lists.id"))
+    status_index: Mapped[int | None] = mapped_column(Integer)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    suspended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+    renewed_from: Mapped[str | None] = mapped_column(ForeignKey("awards.id"))
+
+
+class StatusListRow(Base):
+    """A pair of status lists (revocation and suspension) sharing one index space.
+
+    ``next_position`` counts the indexes handed out; ``permutation_key`` maps positions to
+    random-looking indexes (``domain.status_indexes``). The signed list credentials are kept
+    as issued, ready to serve.
+    """
+
+    __tablename__ = "status_lists"
+    __table_args__ = (UniqueConstraint("issuer_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    did: Mapped[str] = mapped_column(String(2000))
+    signing_key_id: Mapped[str] = mapped_column(ForeignKey("signing_keys.id"))
+    size: Mapped[int] = mapped_column(Integer)
+    next_position: Mapped[int] = mapped_column(Integer)
+    permutation_key: Mapped[bytes] = mapped_column(LargeBinary)
+    revocation_bits: Mapped[bytes] = mapped_column(LargeBinary)
+    suspension_bits: Mapped[bytes] = mapped_column(LargeBinary)
+    revocation_credential: Mapped[str] = mapped_column(Text)
+    suspension_credential: Mapped[str] = mapped_column(Text)
+    valid_until: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class AuditEventRow(Base):
+    """Append-only: who changed a credential's status, when and why. Repositories only ever
+    insert here. PERSONAL DATA: the actor's name."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    award_id: Mapped[str] = mapped_column(ForeignKey("awards.id"), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -13,9 +13,11 @@ from credstack.domain.errors import ConflictError, StorageError
 from credstack.storage.database import storage_errors
 from credstack.storage.repositories import (
     SqlAchievementRepository,
+    SqlAuditRepository,
     SqlAwardRepository,
     SqlIssuerRepository,
     SqlKeyRepository,
+    SqlStatusListRepository,
 )
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
@@ -29,6 +31,8 @@ class SqlUnitOfWork:
     keys: SqlKeyRepository
     achievements: SqlAchievementRepository
     awards: SqlAwardRepository
+    status_lists: SqlStatusListRepository
+    audit: SqlAuditRepository
 
     def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
         self._sessions = sessions
@@ -42,6 +46,8 @@ class SqlUnitOfWork:
         self.keys = SqlKeyRepository(session)
         self.achievements = SqlAchievementRepository(session)
         self.awards = SqlAwardRepository(session)
+        self.status_lists = SqlStatusListRepository(session)
+        self.audit = SqlAuditRepository(session)
         return self
 
     def __exit__(

@@ -9,9 +9,11 @@ it is verified before it is believed. ``check_status`` is a ``StatusChecker`` fo
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
+import threading
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from credstack.vc.data_integrity import verify_proofs
@@ -23,6 +25,7 @@ from credstack.vc.verification import Outcome
 __all__ = [
     "MAX_LIST_BYTES",
     "MIN_LIST_BITS",
+    "CachingStatusChecker",
     "bit_is_set",
     "check_status",
     "decode_list",
@@ -116,6 +119,19 @@ def check_status(
     entry: Mapping[str, Any], credential: Mapping[str, Any], fetcher: Fetcher | None
 ) -> tuple[Outcome, str]:
     """Decide one ``credentialStatus`` entry; other entry types are "not checked"."""
+    return _check(entry, credential, fetcher, _fetch_verified_bits)
+
+
+#: Loads the verified bitstring of a list: ``(url, credential, purpose, fetcher) -> bits``.
+_Loader = Callable[[str, Mapping[str, Any], Any, Fetcher], bytes]
+
+
+def _check(
+    entry: Mapping[str, Any],
+    credential: Mapping[str, Any],
+    fetcher: Fetcher | None,
+    load: _Loader,
+) -> tuple[Outcome, str]:
     kind = entry.get("type")
     if kind != "BitstringStatusListEntry":
         return Outcome.NOT_CHECKED, f"status type {kind!r} is not supported"
@@ -130,17 +146,81 @@ def check_status(
     if fetcher is None:
         return Outcome.NOT_CHECKED, f"status list {url} not fetched (offline)"
     try:
-        listing = fetch_json(fetcher, url, max_bytes=MAX_LIST_BYTES)
-        bitstring = _verified_bits(listing, credential, purpose, fetcher)
+        bitstring = load(url, credential, purpose, fetcher)
         revoked = bit_is_set(bitstring, index)
     except FetchError as error:
-        outcome = Outcome.FAILED if error.status is not None else Outcome.NOT_CHECKED
-        return outcome, f"status list {url}: {error}"
+        if error.status is not None:
+            return Outcome.FAILED, f"status list {url}: {error}"
+        # Unreachable is not "fine": the holder may be hiding a revocation behind it.
+        return (
+            Outcome.WARNING,
+            f"status list {url} could not be read, so the status is unknown: {error}",
+        )
     except VCError as error:
         return Outcome.FAILED, f"status list {url}: {error}"
     if revoked:
-        return Outcome.FAILED, f"the issuer has set {purpose} status ({url} #{index})"
+        return Outcome.FAILED, f"{_past(purpose)}: the issuer set {purpose} bit {index} of {url}"
     return Outcome.PASSED, f"not {_past(purpose)} ({url} #{index})"
+
+
+def _fetch_verified_bits(
+    url: str, credential: Mapping[str, Any], purpose: Any, fetcher: Fetcher
+) -> bytes:
+    listing = fetch_json(fetcher, url, max_bytes=MAX_LIST_BYTES)
+    return _verified_bits(listing, credential, purpose, fetcher)
+
+
+class CachingStatusChecker:
+    """``check_status`` that keeps each verified list until its ``validUntil`` (and at most
+    ``max_age``), so checking many credentials against one list costs one fetch and one
+    signature check. Time comes from ``clock`` (the core reads no clock of its own)."""
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], dt.datetime],
+        max_age: dt.timedelta = dt.timedelta(minutes=10),
+        max_lists: int = 512,
+    ) -> None:
+        self._clock = clock
+        self._max_age = max_age
+        self._max_lists = max_lists
+        self._lists: dict[tuple[str, Any, Any], tuple[bytes, dt.datetime]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(
+        self, entry: Mapping[str, Any], credential: Mapping[str, Any], fetcher: Fetcher | None
+    ) -> tuple[Outcome, str]:
+        return _check(entry, credential, fetcher, self._load)
+
+    def _load(
+        self, url: str, credential: Mapping[str, Any], purpose: Any, fetcher: Fetcher
+    ) -> bytes:
+        key = (url, _issuer(credential), purpose)
+        now = self._clock()
+        with self._lock:
+            cached = self._lists.get(key)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        listing = fetch_json(fetcher, url, max_bytes=MAX_LIST_BYTES)
+        bits = _verified_bits(listing, credential, purpose, fetcher)
+        expires = min(now + self._max_age, _valid_until(listing) or now + self._max_age)
+        with self._lock:
+            if len(self._lists) >= self._max_lists:
+                self._lists.pop(next(iter(self._lists)))
+            self._lists[key] = (bits, expires)
+        return bits
+
+
+def _valid_until(listing: Mapping[str, Any]) -> dt.datetime | None:
+    value = listing.get("validUntil")
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _past(purpose: Any) -> str:

@@ -1,0 +1,257 @@
+"""Use cases for credential status: index allocation, revoke/suspend/unsuspend, publishing.
+
+Every credential gets a bit in a revocation list and a suspension list of its issuer
+(W3C Bitstring Status List 1.0). Lists are made on demand (131,072 entries each), signed by
+the key of the DID the credentials name, and re-signed with a fresh ``validFrom``/``validUntil``
+whenever a bit changes or the validity runs low, so caches expire.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from credstack.domain.awards import Award
+from credstack.domain.errors import ConflictError, InvalidInputError
+from credstack.domain.status import (
+    PURPOSES,
+    AuditEvent,
+    StatusAction,
+    StatusList,
+    apply_action,
+)
+from credstack.domain.status_indexes import index_for_position
+from credstack.ob.awards_v3p0 import xsd_date_time
+from credstack.services.deps import ServiceDeps
+from credstack.services.issuers import signing_key
+from credstack.services.ports import UnitOfWork
+from credstack.vc import Ed25519KeyPair, sign_credential
+from credstack.vc.status_list import MIN_LIST_BITS, set_bit, status_list_credential
+
+__all__ = [
+    "StatusSlot",
+    "change_status",
+    "export_status_lists",
+    "refresh_status_lists",
+    "reserve_slots",
+    "status_entries",
+    "status_list_url",
+]
+
+_MAX_ATTEMPTS = 20
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusSlot:
+    """One credential's place in its issuer's lists."""
+
+    list_id: int
+    number: int
+    index: int
+
+
+def status_list_url(deps: ServiceDeps, issuer_id: str, number: int, purpose: str) -> str:
+    return f"{deps.public_url}/status/{issuer_id}/{number}/{purpose}.json"
+
+
+def status_entries(
+    deps: ServiceDeps, issuer_id: str, slot: StatusSlot
+) -> list[dict[str, Any]] | dict[str, Any]:
+    """The ``credentialStatus`` of a credential in ``slot``: a revocation and a suspension
+    entry, or (suspension off) the revocation entry alone, as a single object."""
+    entries = []
+    for purpose in PURPOSES if deps.suspension else ("revocation",):
+        url = status_list_url(deps, issuer_id, slot.number, purpose)
+        entries.append(
+            {
+                "id": f"{url}#{slot.index}",
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": purpose,
+                "statusListIndex": str(slot.index),
+                "statusListCredential": url,
+            }
+        )
+    return entries if deps.suspension else entries[0]
+
+
+def _signed_list(
+    deps: ServiceDeps, status_list: StatusList, purpose: str, key: Ed25519KeyPair
+) -> str:
+    now = deps.clock.now()
+    document = status_list_credential(
+        url=status_list_url(deps, status_list.issuer_id, status_list.number, purpose),
+        issuer=status_list.did,
+        purpose=purpose,
+        bitstring=bytes(status_list.bits(purpose)),
+        valid_from=xsd_date_time(now),
+        valid_until=xsd_date_time(now + deps.status_list_ttl),
+    )
+    return json.dumps(sign_credential(document, key, created=now), indent=2)
+
+
+def _resign(
+    deps: ServiceDeps, status_list: StatusList, key: Ed25519KeyPair, purposes: tuple[str, ...]
+) -> None:
+    for purpose in purposes:
+        text = _signed_list(deps, status_list, purpose, key)
+        if purpose == "revocation":
+            status_list.revocation_credential = text
+        else:
+            status_list.suspension_credential = text
+    status_list.updated_at = deps.clock.now()
+    status_list.valid_until = status_list.updated_at + deps.status_list_ttl
+
+
+def _new_list(
+    uow: UnitOfWork, deps: ServiceDeps, issuer_id: str, key_id: str, key: Ed25519KeyPair
+) -> StatusList:
+    empty = bytearray(MIN_LIST_BITS // 8)
+    now = deps.clock.now()
+    status_list = StatusList(
+        id=None,
+        issuer_id=issuer_id,
+        number=uow.status_lists.next_number(issuer_id),
+        did=key.controller,
+        signing_key_id=key_id,
+        size=MIN_LIST_BITS,
+        next_position=0,
+        permutation_key=os.urandom(32),
+        revocation_bits=empty,
+        suspension_bits=bytearray(empty),
+        revocation_credential="",
+        suspension_credential="",
+        valid_until=now,
+        updated_at=now,
+    )
+    _resign(deps, status_list, key, PURPOSES)
+    return uow.status_lists.create(status_list)
+
+
+def reserve_slots(
+    deps: ServiceDeps, issuer_id: str, key_id: str, key: Ed25519KeyPair, count: int
+) -> list[StatusSlot]:
+    """``count`` fresh slots in the lists of ``key``'s DID, opening new lists as they fill.
+
+    Each reservation is committed at once, so a slot is never handed out twice, even when
+    several processes issue at the same time; a slot whose credential is then not issued stays
+    unused (its bit is never set, which reads as "active" for a credential that never existed).
+    """
+    slots: list[StatusSlot] = []
+    for _ in range(_MAX_ATTEMPTS):
+        if len(slots) == count:
+            return slots
+        try:
+            with deps.uow() as uow:
+                status_list = uow.status_lists.open_list(issuer_id, key.controller)
+                if status_list is None:
+                    status_list = _new_list(uow, deps, issuer_id, key_id, key)
+                assert status_list.id is not None
+                start, taken = uow.status_lists.reserve(status_list.id, count - len(slots))
+                uow.commit()
+        except ConflictError:
+            continue  # another process opened the next list first: use theirs
+        slots += [
+            StatusSlot(
+                status_list.id,
+                status_list.number,
+                index_for_position(status_list.permutation_key, position, status_list.size),
+            )
+            for position in range(start, start + taken)
+        ]
+    if len(slots) < count:
+        raise ConflictError("could not reserve status list entries; try again")
+    return slots
+
+
+def change_status(
+    deps: ServiceDeps, award_id: str, action: StatusAction, *, reason: str | None, actor: str
+) -> Award:
+    """Revoke, suspend or unsuspend a credential: flip its bit, re-sign the list, and write
+    the audit event, all in one transaction.
+
+    Raises ``ConflictError`` when the rules forbid it (revocation is final),
+    ``InvalidInputError`` without a reason or for a credential without a status entry.
+    """
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        award = uow.awards.get(award_id)
+        if award.status_list_id is None or award.status_index is None:
+            raise InvalidInputError(f"credential {award.id} has no status entry")
+        if not _has_entry(award.credential, action):
+            raise InvalidInputError(
+                f"credential {award.id} has no suspension entry (issued with suspension off)"
+            )
+        state = apply_action(award.state, action, reason, now)
+        status_list = uow.status_lists.get(award.status_list_id, for_update=True)
+        purposes = _changed_purposes(action)
+        for purpose in purposes:
+            set_bit(
+                status_list.bits(purpose), award.status_index, action is not StatusAction.UNSUSPEND
+            )
+        _, key = signing_key(uow, deps.vault, status_list.issuer_id, status_list.signing_key_id)
+        _resign(deps, status_list, key, purposes)
+        uow.status_lists.save(status_list)
+        uow.awards.set_state(award.id, state)
+        uow.audit.append(AuditEvent(now, actor, action, award.id, (reason or "").strip() or None))
+        uow.commit()
+    return dataclasses.replace(award, state=state)
+
+
+def _has_entry(credential: str, action: StatusAction) -> bool:
+    if action is StatusAction.REVOKE:
+        return True
+    status = json.loads(credential).get("credentialStatus")
+    entries = status if isinstance(status, list) else [status]
+    return any(isinstance(e, dict) and e.get("statusPurpose") == "suspension" for e in entries)
+
+
+def _changed_purposes(action: StatusAction) -> tuple[str, ...]:
+    return ("revocation",) if action is StatusAction.REVOKE else ("suspension",)
+
+
+def refresh_status_lists(deps: ServiceDeps, *, force: bool = False) -> int:
+    """Re-sign every list whose validity has less than half its lifetime left (all with
+    ``force``); returns how many were re-signed."""
+    now = deps.clock.now()
+    count = 0
+    with deps.uow() as uow:
+        for status_list in uow.status_lists.list():
+            if not force and status_list.valid_until - now > deps.status_list_ttl / 2:
+                continue
+            _, key = signing_key(uow, deps.vault, status_list.issuer_id, status_list.signing_key_id)
+            _resign(deps, status_list, key, PURPOSES)
+            uow.status_lists.save(status_list)
+            count += 1
+        uow.commit()
+    return count
+
+
+def export_status_lists(deps: ServiceDeps, folder: Path) -> list[Path]:
+    """Write every signed list where a static web server rooted at ``folder`` serves it at
+    the URL the credentials name (re-signing lists that run low first)."""
+    refresh_status_lists(deps)
+    base_path = urlsplit(deps.public_url).path.strip("/")
+    written = []
+    with deps.uow() as uow:
+        lists = uow.status_lists.list()
+    for status_list in lists:
+        for purpose in PURPOSES:
+            url = status_list_url(deps, status_list.issuer_id, status_list.number, purpose)
+            relative = urlsplit(url).path.strip("/").removeprefix(base_path).strip("/")
+            target = folder / relative
+            text = (
+                status_list.revocation_credential
+                if purpose == "revocation"
+                else status_list.suspension_credential
+            )
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            except OSError as error:
+                raise InvalidInputError(f"cannot write {target}: {error.strerror}") from None
+            written.append(target)
+    return written

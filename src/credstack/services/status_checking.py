@@ -1,0 +1,84 @@
+"""Checking credential status the way this installation can: its own lists from its
+database, everyone else's over the network.
+
+For a list this installation publishes, the answer comes from the database and says when and
+why ("Revoked on 2026-11-24: academic misconduct"); the list's issuer must still be the
+credential's issuer. Any other list goes to the standards core's checker, which fetches it,
+verifies its proof and reads the bit ("revoked", nothing more is known).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from credstack.domain.status import PURPOSES
+from credstack.services.deps import ServiceDeps
+from credstack.vc import Outcome
+from credstack.vc.fetching import Fetcher
+from credstack.vc.status_list import bit_is_set, check_status
+from credstack.vc.verification import StatusChecker
+
+__all__ = ["LocalStatusChecker"]
+
+_LOCAL_PATH = re.compile(r"/status/(?P<issuer>[a-z0-9-]+)/(?P<number>\d+)/(?P<purpose>\w+)\.json")
+
+
+class LocalStatusChecker:
+    """A ``StatusChecker``: local lists from the database, others through ``remote``."""
+
+    def __init__(self, deps: ServiceDeps, remote: StatusChecker = check_status) -> None:
+        self._deps = deps
+        self._remote = remote
+        self._prefix = deps.public_url
+
+    def __call__(
+        self, entry: Mapping[str, Any], credential: Mapping[str, Any], fetcher: Fetcher | None
+    ) -> tuple[Outcome, str]:
+        url = entry.get("statusListCredential")
+        local = self._local(url)
+        if local is None or entry.get("type") != "BitstringStatusListEntry":
+            return self._remote(entry, credential, fetcher)
+        issuer_id, number, purpose = local
+        try:
+            index = int(entry.get("statusListIndex", ""))
+        except (TypeError, ValueError):
+            return Outcome.FAILED, "statusListIndex is not an integer"
+        with self._deps.uow() as uow:
+            status_list = uow.status_lists.by_number(issuer_id, number)
+            if status_list is None:
+                return self._remote(entry, credential, fetcher)
+            if status_list.did != _issuer(credential):
+                return Outcome.FAILED, f"status list {url} belongs to another issuer"
+            bits = status_list.bits(purpose)
+            if not 0 <= index < len(bits) * 8:
+                return Outcome.FAILED, f"statusListIndex {index} is outside the list"
+            if not bit_is_set(bytes(bits), index):
+                word = "revoked" if purpose == "revocation" else "suspended"
+                return Outcome.PASSED, f"not {word} (this installation's list {url})"
+            award = uow.awards.by_status_index(status_list.id or 0, index)
+        return Outcome.FAILED, _said(purpose, award.state if award else None)
+
+    def _local(self, url: Any) -> tuple[str, int, str] | None:
+        if not isinstance(url, str) or not url.startswith(self._prefix + "/"):
+            return None
+        match = _LOCAL_PATH.fullmatch(url[len(self._prefix) :])
+        if match is None or match["purpose"] not in PURPOSES:
+            return None
+        return match["issuer"], int(match["number"]), match["purpose"]
+
+
+def _said(purpose: str, state: Any) -> str:
+    if purpose == "revocation":
+        if state is not None and state.revoked_at is not None:
+            return f"Revoked on {state.revoked_at.date().isoformat()}: {state.revocation_reason}"
+        return "revoked"
+    if state is not None and state.suspended_at is not None:
+        return f"Suspended on {state.suspended_at.date().isoformat()}: {state.suspension_reason}"
+    return "suspended"
+
+
+def _issuer(credential: Mapping[str, Any]) -> Any:
+    issuer = credential.get("issuer")
+    return issuer.get("id") if isinstance(issuer, Mapping) else issuer
