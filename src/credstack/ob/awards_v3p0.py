@@ -22,6 +22,7 @@ __all__ = [
     "achievement_uri",
     "credential_document",
     "profile_document",
+    "result_description_id",
     "xsd_date_time",
 ]
 
@@ -103,7 +104,7 @@ def _alignments(spec: AchievementSpec) -> list[dict[str, Any]]:
     return alignments
 
 
-def _result_description_id(uri: str, result_id: str) -> str:
+def result_description_id(uri: str, result_id: str) -> str:
     return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{uri}#result/{result_id}')}"
 
 
@@ -128,7 +129,7 @@ def achievement_document(version: AchievementVersion, uri: str) -> dict[str, Any
         "resultDescription": [
             _drop_none(
                 {
-                    "id": _result_description_id(uri, rd.id),
+                    "id": result_description_id(uri, rd.id),
                     "type": ["ResultDescription"],
                     "name": rd.name,
                     "resultType": rd.result_type,
@@ -210,7 +211,7 @@ def _results(spec: AchievementSpec, uri: str, request: AwardRequest) -> list[dic
     result: dict[str, Any] = {"type": ["Result"], "value": request.result}
     description = spec.result_description(request.result_id)
     if description is not None:
-        result["resultDescription"] = _result_description_id(uri, description.id)
+        result["resultDescription"] = result_description_id(uri, description.id)
     return [result]
 
 

@@ -20,7 +20,11 @@ from credstack.domain.awards import Award, AwardRequest
 from credstack.domain.errors import ConflictError, CredstackError, InvalidInputError
 from credstack.domain.issuers import Issuer, SigningKeyRecord
 from credstack.domain.status import AuditEvent, StatusAction
-from credstack.ob.awards_v3p0 import achievement_uri, credential_document
+from credstack.ob.awards_v3p0 import (
+    achievement_uri,
+    credential_document,
+    result_description_id,
+)
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import signing_key
 from credstack.services.ports import UnitOfWork
@@ -358,21 +362,35 @@ def renew_award(
     with deps.uow() as uow:
         old = uow.awards.get(award_id)
         version = uow.achievements.latest_published(old.achievement_id)
+        issued_under = uow.achievements.version(old.achievement_id, old.achievement_version)
     if old.state.revoked:
         raise ConflictError(f"credential {old.id} is revoked; revocation is final")
+    if old.state.suspended:
+        raise ConflictError(f"credential {old.id} is suspended; unsuspend it before renewing")
     if valid_until is None and (version is None or version.spec.valid_for_days is None):
         raise InvalidInputError(
             "give the new validity (--valid-until): the definition sets no validity period"
         )
-    subject = json.loads(old.credential).get("credentialSubject", {})
-    evidence = json.loads(old.credential).get("evidence") or [{}]
+    document = json.loads(old.credential)
+    subject = document.get("credentialSubject", {})
+    evidence = document.get("evidence") or [{}]
     results = subject.get("result") or [{}]
+    old_uri = subject.get("achievement", {}).get("id", "")
+    result_id = next(
+        (
+            rd.id
+            for rd in issued_under.spec.result_descriptions
+            if result_description_id(old_uri, rd.id) == results[0].get("resultDescription")
+        ),
+        None,
+    )
     request = AwardRequest(
         achievement_id=old.achievement_id,
         recipient=old.recipient,
         narrative=subject.get("narrative"),
         evidence_url=evidence[0].get("id"),
         result=results[0].get("value"),
+        result_id=result_id,
         valid_until=valid_until,
         source_id=f"renewal-of:{old.id}",
     )

@@ -181,24 +181,36 @@ def change_status(
         award = uow.awards.get(award_id)
         if award.status_list_id is None or award.status_index is None:
             raise InvalidInputError(f"credential {award.id} has no status entry")
+        status_index = award.status_index
         if not _has_entry(award.credential, action):
             raise InvalidInputError(
                 f"credential {award.id} has no suspension entry (issued with suspension off)"
             )
-        state = apply_action(award.state, action, reason, now)
+        # Lock the list first, then read the award's state again: a concurrent change to
+        # this credential (or any in the list) has committed by now or waits for us.
         status_list = uow.status_lists.get(award.status_list_id, for_update=True)
+        award = uow.awards.get(award.id)
+        state = apply_action(award.state, action, reason, now)
         purposes = _changed_purposes(action)
+        index = status_index
         for purpose in purposes:
-            set_bit(
-                status_list.bits(purpose), award.status_index, action is not StatusAction.UNSUSPEND
-            )
-        _, key = signing_key(uow, deps.vault, status_list.issuer_id, status_list.signing_key_id)
-        _resign(deps, status_list, key, purposes)
+            set_bit(status_list.bits(purpose), index, action is not StatusAction.UNSUSPEND)
+        _resign(deps, status_list, _list_key(uow, deps, status_list), purposes)
         uow.status_lists.save(status_list)
         uow.awards.set_state(award.id, state)
         uow.audit.append(AuditEvent(now, actor, action, award.id, (reason or "").strip() or None))
         uow.commit()
     return dataclasses.replace(award, state=state)
+
+
+def _list_key(uow: UnitOfWork, deps: ServiceDeps, status_list: StatusList) -> Ed25519KeyPair:
+    """The key that signs a list: the issuer's active key while its DID is the list's (did:web
+    keeps its DID across rotations), else the key the list was made with (a rotated did:key
+    issuer's old DID can only be signed for by its old key)."""
+    issuer = uow.issuers.get(status_list.issuer_id)
+    key_id = None if issuer.did == status_list.did else status_list.signing_key_id
+    _, key = signing_key(uow, deps.vault, status_list.issuer_id, key_id)
+    return key
 
 
 def _has_entry(credential: str, action: StatusAction) -> bool:
@@ -219,14 +231,21 @@ def refresh_status_lists(deps: ServiceDeps, *, force: bool = False) -> int:
     now = deps.clock.now()
     count = 0
     with deps.uow() as uow:
-        for status_list in uow.status_lists.list():
-            if not force and status_list.valid_until - now > deps.status_list_ttl / 2:
-                continue
-            _, key = signing_key(uow, deps.vault, status_list.issuer_id, status_list.signing_key_id)
-            _resign(deps, status_list, key, PURPOSES)
+        due = [
+            status_list.id
+            for status_list in uow.status_lists.list()
+            if force or status_list.valid_until - now <= deps.status_list_ttl / 2
+        ]
+    for list_id in due:
+        assert list_id is not None
+        # One transaction per list, re-read under its lock: a revocation committed since the
+        # listing above must not be overwritten by stale bits.
+        with deps.uow() as uow:
+            status_list = uow.status_lists.get(list_id, for_update=True)
+            _resign(deps, status_list, _list_key(uow, deps, status_list), PURPOSES)
             uow.status_lists.save(status_list)
-            count += 1
-        uow.commit()
+            uow.commit()
+        count += 1
     return count
 
 

@@ -502,6 +502,14 @@ class SqlStatusListRepository:
     def get(self, list_id: int, *, for_update: bool = False) -> StatusList:
         query = select(StatusListRow).where(StatusListRow.id == list_id)
         if for_update:
+            # A no-op write takes the lock on every backend: the row lock on PostgreSQL,
+            # the database write lock on SQLite (which ignores SELECT ... FOR UPDATE and
+            # would otherwise only lock at the first real write, after our read).
+            self._session.execute(
+                update(StatusListRow)
+                .where(StatusListRow.id == list_id)
+                .values(next_position=StatusListRow.next_position)
+            )
             query = query.with_for_update()
         row = self._session.scalars(query).first()
         if row is None:

@@ -148,6 +148,8 @@ def _check(
     try:
         bitstring = load(url, credential, purpose, fetcher)
         revoked = bit_is_set(bitstring, index)
+    except _StaleListError as error:
+        return Outcome.WARNING, f"status list {url} {error}, so the status may be out of date"
     except FetchError as error:
         if error.status is not None:
             return Outcome.FAILED, f"status list {url}: {error}"
@@ -204,12 +206,19 @@ class CachingStatusChecker:
             return cached[0]
         listing = fetch_json(fetcher, url, max_bytes=MAX_LIST_BYTES)
         bits = _verified_bits(listing, credential, purpose, fetcher)
-        expires = min(now + self._max_age, _valid_until(listing) or now + self._max_age)
+        valid_until = _valid_until(listing)
+        if valid_until is not None and valid_until <= now:
+            raise _StaleListError(f"expired on {listing.get('validUntil')}")
+        expires = min(now + self._max_age, valid_until or now + self._max_age)
         with self._lock:
             if len(self._lists) >= self._max_lists:
                 self._lists.pop(next(iter(self._lists)))
             self._lists[key] = (bits, expires)
         return bits
+
+
+class _StaleListError(VCError):
+    """A list whose own validity has ended: the issuer has not re-published it."""
 
 
 def _valid_until(listing: Mapping[str, Any]) -> dt.datetime | None:
