@@ -1,0 +1,135 @@
+"""Awards: the signed credentials as issued, and their status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from credstack.domain.awards import Award, Recipient
+from credstack.domain.errors import NotFoundError
+from credstack.domain.status import CredentialState
+from credstack.storage.rows import AwardRow
+
+__all__ = ["SqlAwardRepository"]
+
+
+def _award(row: AwardRow) -> Award:
+    recipient = (
+        Recipient(email=row.recipient, name=row.recipient_name)
+        if row.recipient_kind == "email"
+        else Recipient(did=row.recipient, name=row.recipient_name)
+    )
+    return Award(
+        id=row.id,
+        credential_id=row.credential_id,
+        issuer_id=row.issuer_id,
+        achievement_id=row.achievement_id,
+        achievement_version=row.achievement_version,
+        recipient=recipient,
+        issued_at=row.issued_at,
+        valid_until=row.valid_until,
+        source_key=row.source_key,
+        signing_key_id=row.signing_key_id,
+        credential=row.credential,
+        jwt=row.jwt,
+        status_list_id=row.status_list_id,
+        status_index=row.status_index,
+        state=CredentialState(
+            row.revoked_at, row.revocation_reason, row.suspended_at, row.suspension_reason
+        ),
+        renewed_from=row.renewed_from,
+    )
+
+
+class SqlAwardRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, award: Award) -> None:
+        self._session.add(
+            AwardRow(
+                id=award.id,
+                credential_id=award.credential_id,
+                issuer_id=award.issuer_id,
+                achievement_id=award.achievement_id,
+                achievement_version=award.achievement_version,
+                recipient_kind=award.recipient.kind,
+                recipient=award.recipient.identifier,
+                recipient_key=award.recipient.identifier.lower(),
+                recipient_name=award.recipient.name,
+                source_key=award.source_key,
+                signing_key_id=award.signing_key_id,
+                issued_at=award.issued_at,
+                valid_until=award.valid_until,
+                credential=award.credential,
+                jwt=award.jwt,
+                status_list_id=award.status_list_id,
+                status_index=award.status_index,
+                renewed_from=award.renewed_from,
+            )
+        )
+
+    def get(self, award_id: str) -> Award:
+        row = self._session.get(AwardRow, award_id) if len(award_id) == 36 else None
+        if row is None:
+            row = self._session.scalars(
+                select(AwardRow).where(AwardRow.credential_id == award_id)
+            ).first()
+        if row is None:
+            raise NotFoundError(f"no credential '{award_id}'")
+        return _award(row)
+
+    def by_source_key(self, achievement_id: str, source_key: str) -> Award | None:
+        row = self._session.scalars(
+            select(AwardRow).where(
+                AwardRow.achievement_id == achievement_id, AwardRow.source_key == source_key
+            )
+        ).first()
+        return None if row is None else _award(row)
+
+    def by_recipient(self, achievement_id: str, identifier: str) -> Award | None:
+        row = self._session.scalars(
+            select(AwardRow)
+            .where(
+                AwardRow.achievement_id == achievement_id,
+                AwardRow.recipient_key == identifier.lower(),
+            )
+            .order_by(AwardRow.issued_at)
+        ).first()
+        return None if row is None else _award(row)
+
+    def list(
+        self, *, issuer_id: str | None = None, achievement_id: str | None = None
+    ) -> Iterator[Award]:
+        query = select(AwardRow).order_by(AwardRow.issued_at, AwardRow.id)
+        if issuer_id is not None:
+            query = query.where(AwardRow.issuer_id == issuer_id)
+        if achievement_id is not None:
+            query = query.where(AwardRow.achievement_id == achievement_id)
+        for row in self._session.scalars(query.execution_options(yield_per=500)):
+            yield _award(row)
+
+    def set_jwt(self, award_id: str, jwt: str) -> None:
+        self._session.execute(update(AwardRow).where(AwardRow.id == award_id).values(jwt=jwt))
+
+    def set_state(self, award_id: str, state: CredentialState) -> None:
+        self._session.execute(
+            update(AwardRow)
+            .where(AwardRow.id == award_id)
+            .values(
+                revoked_at=state.revoked_at,
+                revocation_reason=state.revocation_reason,
+                suspended_at=state.suspended_at,
+                suspension_reason=state.suspension_reason,
+            )
+        )
+
+    def by_status_index(self, list_id: int, index: int) -> Award | None:
+        row = self._session.scalars(
+            select(AwardRow).where(
+                AwardRow.status_list_id == list_id, AwardRow.status_index == index
+            )
+        ).first()
+        return None if row is None else _award(row)
