@@ -55,7 +55,7 @@ from credstack.domain.awards import AwardRequest, Recipient
 from credstack.domain.status import StatusAction
 from credstack.ob.awards_v3p0 import xsd_date_time
 from credstack.services.achievements import publish_achievement, save_achievement
-from credstack.services.awards import issue_awards
+from credstack.services.bulk_awards import issue_awards
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer, signing_key
 from credstack.services.status import (

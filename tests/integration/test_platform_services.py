@@ -31,7 +31,8 @@ from credstack.services.achievements import (
     save_achievement,
     show_achievement,
 )
-from credstack.services.awards import BulkOutcome, issue_award, issue_awards, list_awards
+from credstack.services.awards import issue_award, list_awards
+from credstack.services.bulk_awards import BulkOutcome, issue_awards
 from credstack.services.deps import ServiceDeps
 from credstack.services.exports import ExportFormat, export_credential
 from credstack.services.issuers import (

@@ -36,7 +36,8 @@ from credstack.domain.status_indexes import index_for_position
 from credstack.ob import schema_errors
 from credstack.ob.awards_v3p0 import xsd_date_time
 from credstack.services import status as status_services
-from credstack.services.awards import issue_award, issue_awards, renew_award, show_award
+from credstack.services.awards import issue_award, renew_award, show_award
+from credstack.services.bulk_awards import issue_awards
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import signing_key
 from credstack.services.status import (

@@ -18,6 +18,7 @@ from credstack.domain.errors import InvalidInputError
 from credstack.domain.status import StatusAction
 from credstack.services import awards as award_services
 from credstack.services.award_csv import CsvAward, CsvFormatError, RowError, read_award_rows
+from credstack.services.bulk_awards import issue_awards
 from credstack.services.exports import ExportFormat, export_credential
 from credstack.services.status import change_status
 
@@ -153,7 +154,7 @@ def _award_csv(ctx: typer.Context, achievement: str, path: Path) -> None:
         task = progress.add_task("award", total=total)
         try:
             rows = _requests(achievement, read_award_rows(handle))
-            for outcome in award_services.issue_awards(services(ctx), achievement, rows):
+            for outcome in issue_awards(services(ctx), achievement, rows):
                 counts[outcome.status] += 1
                 if outcome.status == "failed":
                     failures.append((outcome.line, outcome.message))

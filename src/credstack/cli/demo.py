@@ -24,6 +24,7 @@ from credstack.domain.errors import ConflictError
 from credstack.services import achievements, awards, issuers
 from credstack.services.achievement_files import parse_definition
 from credstack.services.award_csv import CsvAward, read_award_rows
+from credstack.services.bulk_awards import issue_awards
 from credstack.services.deps import ServiceDeps
 from credstack.services.exports import ExportFormat, export_credential
 from credstack.vc import Verdict, verify
@@ -76,7 +77,7 @@ def _cohort(deps: ServiceDeps, achievement_id: str) -> tuple[int, int, str]:
         )
         for row in rows
     ]
-    outcomes = list(awards.issue_awards(deps, achievement_id, requests))
+    outcomes = list(issue_awards(deps, achievement_id, requests))
     issued = sum(o.status == "issued" for o in outcomes)
     first = min(outcomes, key=lambda o: o.line)
     first_id = first.award_id or first.message.rsplit(" ", 1)[-1]

@@ -12,12 +12,11 @@ import datetime as dt
 import json
 import secrets
 import uuid
-from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from credstack.domain.achievements import AchievementVersion
 from credstack.domain.awards import Award, AwardRequest
-from credstack.domain.errors import ConflictError, CredstackError, InvalidInputError
+from credstack.domain.errors import ConflictError, InvalidInputError
 from credstack.domain.issuers import Issuer, SigningKeyRecord
 from credstack.domain.status import AuditEvent, StatusAction
 from credstack.ob.awards_v3p0 import (
@@ -33,13 +32,16 @@ from credstack.vc import Ed25519KeyPair, sign_credential
 from credstack.vc.errors import VCError
 
 __all__ = [
-    "BulkOutcome",
     "IssueContext",
+    "SlotPool",
+    "build_award",
     "issue_award",
-    "issue_awards",
     "list_awards",
+    "load_issue_context",
+    "prior_award",
     "renew_award",
     "show_award",
+    "validate_request",
 ]
 
 
@@ -54,7 +56,7 @@ class IssueContext:
     key: Ed25519KeyPair
 
 
-def _context(uow: UnitOfWork, deps: ServiceDeps, achievement_id: str) -> IssueContext:
+def load_issue_context(uow: UnitOfWork, deps: ServiceDeps, achievement_id: str) -> IssueContext:
     version = uow.achievements.latest_published(achievement_id)
     if version is None:
         raise InvalidInputError(
@@ -86,14 +88,14 @@ def _credential_id(deps: ServiceDeps, award_id: str) -> str:
     return f"urn:uuid:{award_id}"
 
 
-def _validate(deps: ServiceDeps, context: IssueContext, request: AwardRequest) -> None:
+def validate_request(deps: ServiceDeps, context: IssueContext, request: AwardRequest) -> None:
     """Refuse a bad request before a status slot is spent on it."""
     _check_result(context, request)
     if request.valid_until is not None and request.valid_until <= deps.clock.now():
         raise InvalidInputError("valid_until is in the past")
 
 
-def _build(
+def build_award(
     deps: ServiceDeps,
     context: IssueContext,
     request: AwardRequest,
@@ -101,7 +103,7 @@ def _build(
     renewed_from: str | None = None,
 ) -> Award:
     """Sign one credential (no database access: the caller stores it)."""
-    _validate(deps, context, request)
+    validate_request(deps, context, request)
     now = deps.clock.now()
     days = context.version.spec.valid_for_days
     if request.valid_until is None and days is not None:
@@ -139,14 +141,14 @@ def _build(
     )
 
 
-def _duplicate(existing: Award) -> ConflictError:
+def duplicate_error(existing: Award) -> ConflictError:
     return ConflictError(
         f"{existing.recipient.identifier} already has '{existing.achievement_id}' "
         f"(credential {existing.id})"
     )
 
 
-def _prior(uow: UnitOfWork, request: AwardRequest) -> Award | None:
+def prior_award(uow: UnitOfWork, request: AwardRequest) -> Award | None:
     """The award that makes ``request`` a repeat: same source id, or, when the request has
     no id of its own, the same learner (an id lets a provider award a learner twice on
     purpose, e.g. for a second cohort)."""
@@ -156,104 +158,7 @@ def _prior(uow: UnitOfWork, request: AwardRequest) -> Award | None:
     return prior
 
 
-def issue_award(
-    deps: ServiceDeps,
-    request: AwardRequest,
-    *,
-    renewed_from: str | None = None,
-    audit: AuditEvent | None = None,
-) -> Award:
-    """Issue one credential, signed by the issuer's active key, stored in one transaction.
-
-    Raises ``ConflictError`` when this learner (or this source id) already has it,
-    ``InvalidInputError`` when the achievement is unpublished or a field is wrong.
-    """
-    with deps.uow() as uow:
-        context = _context(uow, deps, request.achievement_id)
-        existing = _prior(uow, request)
-        if existing is not None:
-            raise _duplicate(existing)
-    _validate(deps, context, request)
-    slot = _SlotPool(deps, context, 1).take()
-    award = _build(deps, context, request, slot, renewed_from)
-    with deps.uow() as uow:
-        existing = _prior(uow, request)
-        if existing is not None:
-            raise _duplicate(existing)
-        uow.awards.add(award)
-        if audit is not None:
-            uow.audit.append(dataclasses.replace(audit, reason=f"{audit.reason} as {award.id}"))
-        try:
-            uow.commit()
-        except ConflictError:
-            # Another process issued the same award between our check and commit.
-            raise ConflictError(
-                f"{request.recipient.identifier} was just awarded '{request.achievement_id}' "
-                "by another process"
-            ) from None
-    return award
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class BulkOutcome:
-    """What happened to one input row: ``issued``, ``skipped`` (had it already) or ``failed``."""
-
-    line: int
-    status: str
-    message: str
-    award_id: str | None = None
-
-
-RowInput = tuple[int, AwardRequest | str]
-
-
-def issue_awards(
-    deps: ServiceDeps,
-    achievement_id: str,
-    rows: Iterable[RowInput],
-    *,
-    batch_size: int = 200,
-    on_outcome: Callable[[BulkOutcome], None] | None = None,
-) -> Iterator[BulkOutcome]:
-    """Issue a cohort, streaming: one outcome per input row.
-
-    ``rows`` are ``(line, request)`` pairs, or ``(line, message)`` for rows the caller could
-    not parse. Awards are committed in batches; an outcome says ``issued`` only after its
-    batch is committed, so every reported award exists; rows that fail are reported at once,
-    so outcomes come in the order they are settled, not strictly in line order. A learner
-    who already has the achievement is ``skipped``: running the same file twice issues
-    nothing new.
-    """
-    with deps.uow() as uow:
-        context = _context(uow, deps, achievement_id)
-    slots = _SlotPool(deps, context, batch_size)
-    batch: list[tuple[int, AwardRequest, Award]] = []
-    pending: list[BulkOutcome] = []
-    for line, item in rows:
-        if isinstance(item, str):
-            pending.append(BulkOutcome(line, "failed", item))
-        else:
-            pending.extend(_prepare(deps, context, slots, line, item, batch))
-        if len(batch) >= batch_size:
-            pending.extend(_commit(deps, batch))
-        yield from _drain(pending, on_outcome)
-    pending.extend(_commit(deps, batch))
-    yield from _drain(pending, on_outcome)
-
-
-def _drain(
-    pending: list[BulkOutcome], on_outcome: Callable[[BulkOutcome], None] | None
-) -> Iterator[BulkOutcome]:
-    # Outcomes of uncommitted rows wait in the batch; everything else goes out in line order.
-    ready = sorted(pending, key=lambda o: o.line)
-    pending.clear()
-    for outcome in ready:
-        if on_outcome is not None:
-            on_outcome(outcome)
-        yield outcome
-
-
-class _SlotPool:
+class SlotPool:
     """Status slots reserved ``chunk`` at a time, so a cohort costs one reservation per batch."""
 
     def __init__(self, deps: ServiceDeps, context: IssueContext, chunk: int) -> None:
@@ -275,82 +180,42 @@ class _SlotPool:
         return self._slots.popleft()
 
 
-def _prepare(
+def issue_award(
     deps: ServiceDeps,
-    context: IssueContext,
-    slots: _SlotPool,
-    line: int,
     request: AwardRequest,
-    batch: list[tuple[int, AwardRequest, Award]],
-) -> list[BulkOutcome]:
-    if request.achievement_id != context.version.achievement_id:
-        return [BulkOutcome(line, "failed", "row is for another achievement")]
-    try:
-        _validate(deps, context, request)
-        award = _build(deps, context, request, slots.take())
-    except CredstackError as error:
-        return [BulkOutcome(line, "failed", str(error))]
-    batch.append((line, request, award))
-    return []
+    *,
+    renewed_from: str | None = None,
+    audit: AuditEvent | None = None,
+) -> Award:
+    """Issue one credential, signed by the issuer's active key, stored in one transaction.
 
-
-def _commit(deps: ServiceDeps, batch: list[tuple[int, AwardRequest, Award]]) -> list[BulkOutcome]:
-    """Store a batch in one transaction; when it clashes, fall back to one row at a time
-    so that each row gets its own true outcome."""
-    if not batch:
-        return []
-    items = list(batch)
-    batch.clear()
+    Raises ``ConflictError`` when this learner (or this source id) already has it,
+    ``InvalidInputError`` when the achievement is unpublished or a field is wrong.
+    """
     with deps.uow() as uow:
-        repeats = _repeats(uow, items)
-        fresh = [(line, award) for line, _, award in items if line not in repeats]
-        for _, award in fresh:
-            uow.awards.add(award)
+        context = load_issue_context(uow, deps, request.achievement_id)
+        existing = prior_award(uow, request)
+        if existing is not None:
+            raise duplicate_error(existing)
+    validate_request(deps, context, request)
+    slot = SlotPool(deps, context, 1).take()
+    award = build_award(deps, context, request, slot, renewed_from)
+    with deps.uow() as uow:
+        existing = prior_award(uow, request)
+        if existing is not None:
+            raise duplicate_error(existing)
+        uow.awards.add(award)
+        if audit is not None:
+            uow.audit.append(dataclasses.replace(audit, reason=f"{audit.reason} as {award.id}"))
         try:
             uow.commit()
         except ConflictError:
-            return [_commit_one(deps, line, request, award) for line, request, award in items]
-    outcomes = [
-        BulkOutcome(line, "skipped", f"already issued as {prior}")
-        for line, prior in repeats.items()
-    ]
-    outcomes += [BulkOutcome(line, "issued", award.id, award.id) for line, award in fresh]
-    return outcomes
-
-
-def _repeats(uow: UnitOfWork, items: list[tuple[int, AwardRequest, Award]]) -> dict[int, str]:
-    """Line → the award it repeats: one stored already, or an earlier row of this batch
-    (the rule of ``_prior``, applied to the batch as if it were stored row by row)."""
-    found: dict[int, str] = {}
-    by_key: dict[str, str] = {}
-    by_recipient: dict[str, str] = {}
-    for line, request, award in items:
-        recipient = request.recipient.identifier.lower()
-        prior = by_key.get(award.source_key)
-        if prior is None and request.source_id is None:
-            prior = by_recipient.get(recipient)
-        if prior is None:
-            stored = _prior(uow, request)
-            prior = stored.id if stored is not None else None
-        if prior is not None:
-            found[line] = prior
-            continue
-        by_key[award.source_key] = award.id
-        by_recipient.setdefault(recipient, award.id)
-    return found
-
-
-def _commit_one(deps: ServiceDeps, line: int, request: AwardRequest, award: Award) -> BulkOutcome:
-    with deps.uow() as uow:
-        prior = _prior(uow, request)
-        if prior is not None:
-            return BulkOutcome(line, "skipped", f"already issued as {prior.id}")
-        uow.awards.add(award)
-        try:
-            uow.commit()
-        except ConflictError as error:
-            return BulkOutcome(line, "failed", f"not stored: {error}")
-    return BulkOutcome(line, "issued", award.id, award.id)
+            # Another process issued the same award between our check and commit.
+            raise ConflictError(
+                f"{request.recipient.identifier} was just awarded '{request.achievement_id}' "
+                "by another process"
+            ) from None
+    return award
 
 
 def renew_award(
