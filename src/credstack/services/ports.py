@@ -142,6 +142,12 @@ class StatusListRepository(Protocol):
 
     def by_number(self, issuer_id: str, number: int) -> StatusList | None: ...
 
+    def bits_by_number(
+        self, issuer_id: str, number: int, purpose: str
+    ) -> tuple[int, str, bytes] | None:
+        """``(list id, DID, bitstring)`` of one purpose: what a status check needs, no more."""
+        ...
+
     def save(self, status_list: StatusList) -> None:
         """Store the bits, the signed credentials and their validity."""
         ...

@@ -46,18 +46,18 @@ class LocalStatusChecker:
         except (TypeError, ValueError):
             return Outcome.FAILED, "statusListIndex is not an integer"
         with self._deps.uow() as uow:
-            status_list = uow.status_lists.by_number(issuer_id, number)
-            if status_list is None:
+            found = uow.status_lists.bits_by_number(issuer_id, number, purpose)
+            if found is None:
                 return self._remote(entry, credential, fetcher)
-            if status_list.did != _issuer(credential):
+            list_id, did, bits = found
+            if did != _issuer(credential):
                 return Outcome.FAILED, f"status list {url} belongs to another issuer"
-            bits = status_list.bits(purpose)
             if not 0 <= index < len(bits) * 8:
                 return Outcome.FAILED, f"statusListIndex {index} is outside the list"
-            if not bit_is_set(bytes(bits), index):
+            if not bit_is_set(bits, index):
                 word = "revoked" if purpose == "revocation" else "suspended"
                 return Outcome.PASSED, f"not {word} (this installation's list {url})"
-            award = uow.awards.by_status_index(status_list.id or 0, index)
+            award = uow.awards.by_status_index(list_id, index)
         return Outcome.FAILED, _said(purpose, award.state if award else None)
 
     def _local(self, url: Any) -> tuple[str, int, str] | None:

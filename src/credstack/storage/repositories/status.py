@@ -131,6 +131,21 @@ class SqlStatusListRepository:
         ).first()
         return None if row is None else _status_list(row)
 
+    def bits_by_number(
+        self, issuer_id: str, number: int, purpose: str
+    ) -> tuple[int, str, bytes] | None:
+        column = (
+            StatusListRow.revocation_bits
+            if purpose == "revocation"
+            else StatusListRow.suspension_bits
+        )
+        row = self._session.execute(
+            select(StatusListRow.id, StatusListRow.did, column).where(
+                StatusListRow.issuer_id == issuer_id, StatusListRow.number == number
+            )
+        ).first()
+        return None if row is None else (row[0], row[1], row[2])
+
     def save(self, status_list: StatusList) -> None:
         self._session.execute(
             update(StatusListRow)
