@@ -1,0 +1,275 @@
+"""RDFC-1.0 (W3C RDF Dataset Canonicalization, 2024), written out step by step.
+
+pyld's URDNA2015 is the reference; this is the same algorithm over plain tuples, meant as the
+canonicalisation half of a faster signing path. ``tests/test_rdfc.py`` checks it against pyld
+on generated datasets (ties and automorphisms included) and against the W3C vectors.
+
+Terms are tuples ``(kind, value, datatype, language)`` with kind ``"I"`` (IRI), ``"B"``
+(blank node, value without ``_:``) or ``"L"`` (literal); a quad is ``(subject, predicate,
+object, graph)`` with ``graph`` ``None`` for the default graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from credstack.vc.errors import CanonicalizationError
+
+__all__ = ["Quad", "Term", "canonical_nquads", "escape_literal", "quads_from_pyld"]
+
+Term = tuple[str, str, str, str]
+Quad = tuple[Term, Term, Term, Term | None]
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+#: Hash N-Degree Quads calls allowed per dataset (RDFC-1.0 §4.4: implementations guard
+#: against poison graphs); OB credentials need a handful.
+MAX_N_DEGREE_CALLS = 10_000
+
+
+# Canonical N-Quads escaping of string literals (decision 0004): ECHAR for the seven
+# characters that have one, \\uXXXX for the other control characters, everything else as is.
+_ECHAR = {
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+    '"': '\\"',
+    "\\": "\\\\",
+}
+_NEEDS_ESCAPE = re.compile('[\x00-\x1f\x7f"\\\\]')
+
+
+def escape_literal(value: str) -> str:
+    """A string literal's body in canonical N-Quads form (RDF 1.2 N-Triples §"Canonical")."""
+    return _NEEDS_ESCAPE.sub(
+        lambda match: _ECHAR.get(match.group(), f"\\u{ord(match.group()):04X}"), value
+    )
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _serialize_term(term: Term, label: str | None = None) -> str:
+    kind, value, datatype, language = term
+    if kind == "I":
+        return f"<{value}>"
+    if kind == "B":
+        return f"_:{label if label is not None else value}"
+    text = f'"{escape_literal(value)}"'
+    if language:
+        return f"{text}@{language}"
+    if datatype and datatype != XSD_STRING:
+        return f"{text}^^<{datatype}>"
+    return text
+
+
+def _serialize_quad(quad: Quad, labels: Mapping[str, str]) -> str:
+    """One N-Quads line; blank nodes are written with ``labels`` (their id when absent)."""
+    parts = []
+    for term in quad:
+        if term is None:
+            continue
+        label = labels.get(term[1]) if term[0] == "B" else None
+        parts.append(_serialize_term(term, label))
+    return " ".join(parts) + " .\n"
+
+
+class _IdentifierIssuer:
+    """§4.3 Issue Identifier Algorithm: prefix + counter, remembering the order of issue."""
+
+    __slots__ = ("counter", "issued", "prefix")
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.counter = 0
+        self.issued: dict[str, str] = {}
+
+    def issue(self, existing: str) -> str:
+        found = self.issued.get(existing)
+        if found is None:
+            found = f"{self.prefix}{self.counter}"
+            self.issued[existing] = found
+            self.counter += 1
+        return found
+
+    def copy(self) -> _IdentifierIssuer:
+        twin = _IdentifierIssuer(self.prefix)
+        twin.counter = self.counter
+        twin.issued = dict(self.issued)
+        return twin
+
+
+class _Canonicalizer:
+    def __init__(self, quads: Sequence[Quad]) -> None:
+        self.quads = quads
+        self.bnode_quads: dict[str, list[Quad]] = {}
+        self.canonical = _IdentifierIssuer("c14n")
+        self.first_degree: dict[str, str] = {}
+        self.calls = 0
+        # §4.4.3 step 2: map every blank node to the quads it occurs in.
+        for quad in quads:
+            for term in quad:
+                if term is not None and term[0] == "B":
+                    bucket = self.bnode_quads.setdefault(term[1], [])
+                    if not bucket or bucket[-1] is not quad:
+                        bucket.append(quad)
+
+    # §4.6 Hash First Degree Quads
+    def hash_first_degree(self, reference: str) -> str:
+        cached = self.first_degree.get(reference)
+        if cached is not None:
+            return cached
+        lines = []
+        for quad in self.bnode_quads[reference]:
+            labels = {
+                term[1]: ("a" if term[1] == reference else "z")
+                for term in quad
+                if term is not None and term[0] == "B"
+            }
+            lines.append(_serialize_quad(quad, labels))
+        lines.sort()
+        digest = _sha256("".join(lines))
+        self.first_degree[reference] = digest
+        return digest
+
+    # §4.7 Hash Related Blank Node
+    def hash_related(
+        self, related: str, quad: Quad, issuer: _IdentifierIssuer, position: str
+    ) -> str:
+        if related in self.canonical.issued:
+            identifier = "_:" + self.canonical.issued[related]
+        elif related in issuer.issued:
+            identifier = "_:" + issuer.issued[related]
+        else:
+            identifier = self.hash_first_degree(related)
+        text = position
+        if position != "g":
+            text += f"<{quad[1][1]}>"
+        return _sha256(text + identifier)
+
+    # §4.8 Hash N-Degree Quads
+    def hash_n_degree(
+        self, identifier: str, issuer: _IdentifierIssuer
+    ) -> tuple[str, _IdentifierIssuer]:
+        self.calls += 1
+        if self.calls > MAX_N_DEGREE_CALLS:
+            raise CanonicalizationError("the dataset is too costly to canonicalize")
+        related_by_hash: dict[str, list[str]] = {}
+        for quad in self.bnode_quads[identifier]:
+            for term, position in ((quad[0], "s"), (quad[2], "o"), (quad[3], "g")):
+                if term is not None and term[0] == "B" and term[1] != identifier:
+                    digest = self.hash_related(term[1], quad, issuer, position)
+                    related_by_hash.setdefault(digest, []).append(term[1])
+        data = ""
+        for related_hash in sorted(related_by_hash):
+            data += related_hash
+            chosen_path = ""
+            chosen_issuer: _IdentifierIssuer | None = None
+            for permutation in itertools.permutations(related_by_hash[related_hash]):
+                path, path_issuer = self._path(permutation, issuer, chosen_path)
+                if path is None or path_issuer is None:
+                    continue
+                if not chosen_path or path < chosen_path:
+                    chosen_path, chosen_issuer = path, path_issuer
+            data += chosen_path
+            assert chosen_issuer is not None
+            issuer = chosen_issuer
+        return _sha256(data), issuer
+
+    def _path(
+        self, permutation: Sequence[str], issuer: _IdentifierIssuer, chosen_path: str
+    ) -> tuple[str | None, _IdentifierIssuer | None]:
+        """§4.8.3 step 5.4: the path for one permutation, or ``None`` once it cannot win."""
+        issuer_copy = issuer.copy()
+        path = ""
+        recursion: list[str] = []
+        for related in permutation:
+            if related in self.canonical.issued:
+                path += "_:" + self.canonical.issued[related]
+            else:
+                if related not in issuer_copy.issued:
+                    recursion.append(related)
+                path += "_:" + issuer_copy.issue(related)
+            if chosen_path and len(path) >= len(chosen_path) and path > chosen_path:
+                return None, None
+        for related in recursion:
+            result_hash, result_issuer = self.hash_n_degree(related, issuer_copy)
+            path += "_:" + issuer_copy.issue(related)
+            path += f"<{result_hash}>"
+            issuer_copy = result_issuer
+            if chosen_path and len(path) >= len(chosen_path) and path > chosen_path:
+                return None, None
+        return path, issuer_copy
+
+    # §4.4.3 Canonicalization Algorithm
+    def run(self) -> str:
+        by_hash: dict[str, list[str]] = {}
+        for bnode in self.bnode_quads:
+            by_hash.setdefault(self.hash_first_degree(bnode), []).append(bnode)
+        for digest in sorted(by_hash):
+            nodes = by_hash[digest]
+            if len(nodes) == 1:
+                self.canonical.issue(nodes[0])
+                del by_hash[digest]
+        for digest in sorted(by_hash):
+            results = []
+            for bnode in by_hash[digest]:
+                if bnode in self.canonical.issued:
+                    continue
+                temporary = _IdentifierIssuer("b")
+                temporary.issue(bnode)
+                results.append(self.hash_n_degree(bnode, temporary))
+            for _, issuer in sorted(results, key=lambda result: result[0]):
+                for existing in issuer.issued:
+                    self.canonical.issue(existing)
+        labels = self.canonical.issued
+        return "".join(sorted({_serialize_quad(quad, labels) for quad in self.quads}))
+
+
+def canonical_nquads(quads: Iterable[Quad]) -> str:
+    """RDFC-1.0 canonical N-Quads of the dataset ``quads`` (duplicates removed, lines
+    sorted), with blank nodes labelled ``c14n0``, ``c14n1``, ... Raises
+    ``CanonicalizationError`` when the dataset needs more work than ``MAX_N_DEGREE_CALLS``."""
+    unique = list(dict.fromkeys(quads))
+    return _Canonicalizer(unique).run()
+
+
+def _term_from_pyld(term: Mapping[str, Any]) -> Term:
+    kind = term["type"]
+    if kind == "IRI":
+        return ("I", term["value"], "", "")
+    if kind == "blank node":
+        return ("B", term["value"].removeprefix("_:"), "", "")
+    language = term.get("language") or ""
+    datatype = term.get("datatype") or (RDF_LANG_STRING if language else XSD_STRING)
+    return ("L", term["value"], datatype, language)
+
+
+def quads_from_pyld(dataset: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[Quad]:
+    """Quads of a pyld dataset (``jsonld.to_rdf`` output without a format)."""
+    quads: list[Quad] = []
+    for graph_name, triples in dataset.items():
+        graph: Term | None = None
+        if graph_name != "@default":
+            graph = (
+                ("B", graph_name.removeprefix("_:"), "", "")
+                if graph_name.startswith("_:")
+                else ("I", graph_name, "", "")
+            )
+        for triple in triples:
+            quads.append(
+                (
+                    _term_from_pyld(triple["subject"]),
+                    _term_from_pyld(triple["predicate"]),
+                    _term_from_pyld(triple["object"]),
+                    graph,
+                )
+            )
+    return quads
