@@ -172,6 +172,10 @@ class SqlAuditRepository:
         self._session = session
 
     def append(self, event: AuditEvent) -> None:
+        # The rows have no ORM relationship, so SQLAlchemy may insert this one before an
+        # award added in the same unit of work; writing pending rows first keeps the
+        # foreign key satisfied.
+        self._session.flush()
         self._session.add(
             AuditEventRow(
                 at=event.at,

@@ -1,0 +1,526 @@
+"""In-memory implementations of the service ports, for unit tests (STYLE.md habit 6).
+
+``MemoryUnitOfWorkFactory`` keeps every table in plain dicts and behaves as the SQL unit of
+work does: a unit of work changes a private copy of the data, ``commit`` checks the unique and
+foreign-key constraints and publishes the copy, leaving the block without ``commit`` throws
+the copy away. ``tests/integration/test_repository_contract.py`` runs the same contract
+against this and the SQL implementation.
+
+Isolation is stricter than the databases': a unit of work whose snapshot was overtaken by
+another commit fails at its own commit with ``ConflictError`` (the services treat that as
+"try again"), instead of merging the two.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import hashlib
+import threading
+from collections.abc import Container, Iterator
+from types import TracebackType
+from typing import Self
+
+from credstack.domain.achievements import AchievementVersion, Status
+from credstack.domain.awards import Award
+from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from credstack.domain.issuers import Issuer, SigningKeyRecord
+from credstack.domain.status import AuditEvent, CredentialState, StatusList
+from credstack.services.deps import ServiceDeps
+
+__all__ = [
+    "FixedClock",
+    "MemoryKeyVault",
+    "MemoryUnitOfWork",
+    "MemoryUnitOfWorkFactory",
+    "memory_deps",
+]
+
+
+class FixedClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self.moment = start or dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += dt.timedelta(**delta)
+
+
+class MemoryKeyVault:
+    """Seals with a reversible transform bound to the key id: not secret, but a sealed secret
+    moved onto another key id fails to open, as with ``AesGcmKeyVault``."""
+
+    _MAGIC = b"mem1"
+
+    @staticmethod
+    def _binding(key_id: str) -> bytes:
+        return hashlib.sha256(key_id.encode("utf-8")).digest()[:8]
+
+    def seal(self, key_id: str, secret: bytes) -> bytes:
+        return self._MAGIC + self._binding(key_id) + secret[::-1]
+
+    def open(self, key_id: str, sealed: bytes) -> bytes:
+        head, binding, body = sealed[:4], sealed[4:12], sealed[12:]
+        if head != self._MAGIC or binding != self._binding(key_id):
+            raise InvalidInputError(f"cannot open signing key {key_id}: sealed for another key")
+        return body[::-1]
+
+
+# --- the store -------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Store:
+    """Every table; rows are domain objects (copied in and out where they are mutable)."""
+
+    issuers: dict[str, Issuer] = dataclasses.field(default_factory=dict)
+    keys: dict[str, tuple[SigningKeyRecord, bytes]] = dataclasses.field(default_factory=dict)
+    #: achievement id → (issuer id, created at)
+    achievements: dict[str, tuple[str, dt.datetime]] = dataclasses.field(default_factory=dict)
+    versions: dict[tuple[str, int], AchievementVersion] = dataclasses.field(default_factory=dict)
+    awards: dict[str, Award] = dataclasses.field(default_factory=dict)
+    status_lists: dict[int, StatusList] = dataclasses.field(default_factory=dict)
+    #: (row id, event), in insertion order
+    audit: list[tuple[int, AuditEvent]] = dataclasses.field(default_factory=list)
+    #: like database sequences, never reused
+    next_status_list_id: int = 1
+    next_audit_id: int = 1
+    #: bumped by every commit, to notice a snapshot that another commit overtook
+    generation: int = 0
+
+
+# --- repositories ----------------------------------------------------------------------------
+
+
+class MemoryIssuerRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add(self, issuer: Issuer) -> None:
+        if issuer.id in self._store.issuers:
+            raise ConflictError(f"issuer '{issuer.id}' exists already")
+        self._store.issuers[issuer.id] = issuer
+
+    def find(self, issuer_id: str) -> Issuer | None:
+        return self._store.issuers.get(issuer_id)
+
+    def get(self, issuer_id: str) -> Issuer:
+        issuer = self.find(issuer_id)
+        if issuer is None:
+            raise NotFoundError(f"no issuer '{issuer_id}'")
+        return issuer
+
+    def update(self, issuer: Issuer) -> None:
+        stored = self._store.issuers.get(issuer.id)
+        if stored is None:
+            raise NotFoundError(f"no issuer '{issuer.id}'")
+        # As the SQL row: created_at is never rewritten.
+        self._store.issuers[issuer.id] = dataclasses.replace(issuer, created_at=stored.created_at)
+
+    def list(self) -> list[Issuer]:
+        return [self._store.issuers[key] for key in sorted(self._store.issuers)]
+
+
+class MemoryKeyRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add(self, record: SigningKeyRecord, sealed: bytes) -> None:
+        if record.id in self._store.keys:
+            raise ConflictError(f"signing key '{record.id}' exists already")
+        self._store.keys[record.id] = (record, bytes(sealed))
+
+    def active(self, issuer_id: str) -> tuple[SigningKeyRecord, bytes]:
+        candidates = [
+            entry
+            for entry in self._store.keys.values()
+            if entry[0].issuer_id == issuer_id and entry[0].retired_at is None
+        ]
+        if not candidates:
+            raise NotFoundError(f"issuer '{issuer_id}' has no active signing key")
+        return max(candidates, key=lambda entry: entry[0].created_at)
+
+    def get(self, key_id: str) -> tuple[SigningKeyRecord, bytes]:
+        entry = self._store.keys.get(key_id)
+        if entry is None:
+            raise NotFoundError(f"no signing key '{key_id}'")
+        return entry
+
+    def for_issuer(self, issuer_id: str) -> list[SigningKeyRecord]:
+        records = [r for r, _ in self._store.keys.values() if r.issuer_id == issuer_id]
+        return sorted(records, key=lambda r: (r.created_at, r.id))
+
+    def retire(self, key_id: str, at: dt.datetime) -> None:
+        entry = self._store.keys.get(key_id)
+        if entry is not None:  # an UPDATE that matches nothing changes nothing
+            self._store.keys[key_id] = (dataclasses.replace(entry[0], retired_at=at), entry[1])
+
+
+class MemoryAchievementRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def create(self, version: AchievementVersion) -> None:
+        if version.achievement_id in self._store.achievements:
+            raise ConflictError(f"achievement '{version.achievement_id}' exists already")
+        self._store.achievements[version.achievement_id] = (
+            version.issuer_id,
+            version.created_at,
+        )
+        self.save(version)
+
+    def save(self, version: AchievementVersion) -> None:
+        self._store.versions[(version.achievement_id, version.version)] = version
+
+    def _as_stored(self, version: AchievementVersion) -> AchievementVersion:
+        # The definition owns the issuer, as the SQL join does.
+        issuer_id, _ = self._store.achievements[version.achievement_id]
+        return dataclasses.replace(version, issuer_id=issuer_id)
+
+    def _versions(self, achievement_id: str) -> list[AchievementVersion]:
+        if achievement_id not in self._store.achievements:
+            raise NotFoundError(f"no achievement '{achievement_id}'")
+        found = [v for (a, _), v in self._store.versions.items() if a == achievement_id]
+        return sorted(found, key=lambda v: v.version)
+
+    def latest(self, achievement_id: str) -> AchievementVersion:
+        versions = self._versions(achievement_id)
+        if not versions:
+            raise NotFoundError(f"no achievement '{achievement_id}'")
+        return self._as_stored(versions[-1])
+
+    def latest_published(self, achievement_id: str) -> AchievementVersion | None:
+        published = [v for v in self._versions(achievement_id) if v.status is Status.PUBLISHED]
+        return self._as_stored(published[-1]) if published else None
+
+    def version(self, achievement_id: str, version: int) -> AchievementVersion:
+        self._versions(achievement_id)
+        found = self._store.versions.get((achievement_id, version))
+        if found is None:
+            raise NotFoundError(f"achievement '{achievement_id}' has no version {version}")
+        return self._as_stored(found)
+
+    def list(self, issuer_id: str | None = None) -> list[AchievementVersion]:
+        newest: dict[str, AchievementVersion] = {}
+        for (achievement_id, number), version in self._store.versions.items():
+            if achievement_id not in newest or number > newest[achievement_id].version:
+                newest[achievement_id] = version
+        result = [self._as_stored(newest[key]) for key in sorted(newest)]
+        return [v for v in result if issuer_id is None or v.issuer_id == issuer_id]
+
+
+class MemoryAwardRepository:
+    def __init__(self, store: _Store, duplicates: list[str]) -> None:
+        self._store = store
+        self._duplicates = duplicates
+
+    def add(self, award: Award) -> None:
+        if award.id in self._store.awards:
+            # A second row with this primary key: the database refuses it at commit.
+            self._duplicates.append(f"award id {award.id}")
+            return
+        self._store.awards[award.id] = award
+
+    def get(self, award_id: str) -> Award:
+        award = self._store.awards.get(award_id) if len(award_id) == 36 else None
+        if award is None:
+            award = next(
+                (a for a in self._store.awards.values() if a.credential_id == award_id), None
+            )
+        if award is None:
+            raise NotFoundError(f"no credential '{award_id}'")
+        return award
+
+    def by_source_key(self, achievement_id: str, source_key: str) -> Award | None:
+        return next(
+            (
+                a
+                for a in self._store.awards.values()
+                if a.achievement_id == achievement_id and a.source_key == source_key
+            ),
+            None,
+        )
+
+    def by_recipient(self, achievement_id: str, identifier: str) -> Award | None:
+        key = identifier.lower()
+        matches = [
+            a
+            for a in self._store.awards.values()
+            if a.achievement_id == achievement_id and a.recipient.identifier.lower() == key
+        ]
+        return min(matches, key=lambda a: a.issued_at) if matches else None
+
+    def list(
+        self, *, issuer_id: str | None = None, achievement_id: str | None = None
+    ) -> Iterator[Award]:
+        awards = sorted(self._store.awards.values(), key=lambda a: (a.issued_at, a.id))
+        for award in awards:
+            if issuer_id is not None and award.issuer_id != issuer_id:
+                continue
+            if achievement_id is not None and award.achievement_id != achievement_id:
+                continue
+            yield award
+
+    def set_jwt(self, award_id: str, jwt: str) -> None:
+        award = self._store.awards.get(award_id)
+        if award is not None:
+            self._store.awards[award_id] = dataclasses.replace(award, jwt=jwt)
+
+    def set_state(self, award_id: str, state: CredentialState) -> None:
+        award = self._store.awards.get(award_id)
+        if award is not None:
+            self._store.awards[award_id] = dataclasses.replace(award, state=state)
+
+    def by_status_index(self, list_id: int, index: int) -> Award | None:
+        return next(
+            (
+                a
+                for a in self._store.awards.values()
+                if a.status_list_id == list_id and a.status_index == index
+            ),
+            None,
+        )
+
+
+class MemoryStatusListRepository:
+    """Lists are mutable objects: they are copied in and out, so that only ``save`` (and
+    ``reserve``) change what is stored."""
+
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def open_list(self, issuer_id: str, did: str) -> StatusList | None:
+        lists = [
+            s
+            for s in self._store.status_lists.values()
+            if s.issuer_id == issuer_id and s.did == did and s.next_position < s.size
+        ]
+        return copy.deepcopy(max(lists, key=lambda s: s.number)) if lists else None
+
+    def next_number(self, issuer_id: str) -> int:
+        numbers = [s.number for s in self._store.status_lists.values() if s.issuer_id == issuer_id]
+        return max(numbers, default=0) + 1
+
+    def create(self, status_list: StatusList) -> StatusList:
+        if self.by_number(status_list.issuer_id, status_list.number) is not None:
+            raise ConflictError(
+                f"status list {status_list.number} of '{status_list.issuer_id}' exists already"
+            )
+        status_list.id = self._store.next_status_list_id
+        self._store.next_status_list_id += 1
+        self._store.status_lists[status_list.id] = copy.deepcopy(status_list)
+        return status_list
+
+    def reserve(self, list_id: int, count: int) -> tuple[int, int]:
+        stored = self._store.status_lists.get(list_id)
+        if stored is None:
+            raise NotFoundError(f"no status list {list_id}")
+        start = stored.next_position
+        take = min(count, stored.size - start)
+        if take <= 0:
+            return 0, 0
+        stored.next_position = start + take
+        return start, take
+
+    def get(self, list_id: int, *, for_update: bool = False) -> StatusList:
+        stored = self._store.status_lists.get(list_id)
+        if stored is None:
+            raise NotFoundError(f"no status list {list_id}")
+        return copy.deepcopy(stored)
+
+    def by_number(self, issuer_id: str, number: int) -> StatusList | None:
+        found = next(
+            (
+                s
+                for s in self._store.status_lists.values()
+                if s.issuer_id == issuer_id and s.number == number
+            ),
+            None,
+        )
+        return None if found is None else copy.deepcopy(found)
+
+    def bits_by_number(
+        self, issuer_id: str, number: int, purpose: str
+    ) -> tuple[int, str, bytes] | None:
+        found = self.by_number(issuer_id, number)
+        if found is None or found.id is None:
+            return None
+        bits = found.revocation_bits if purpose == "revocation" else found.suspension_bits
+        return found.id, found.did, bytes(bits)
+
+    def save(self, status_list: StatusList) -> None:
+        if status_list.id is None:
+            return
+        stored = self._store.status_lists.get(status_list.id)
+        if stored is None:
+            return
+        # The columns the SQL UPDATE writes, no others (next_position belongs to reserve).
+        stored.revocation_bits = bytearray(status_list.revocation_bits)
+        stored.suspension_bits = bytearray(status_list.suspension_bits)
+        stored.revocation_credential = status_list.revocation_credential
+        stored.suspension_credential = status_list.suspension_credential
+        stored.valid_until = status_list.valid_until
+        stored.updated_at = status_list.updated_at
+
+    def list(self, issuer_id: str | None = None) -> list[StatusList]:
+        lists = sorted(self._store.status_lists.values(), key=lambda s: (s.issuer_id, s.number))
+        return [copy.deepcopy(s) for s in lists if issuer_id is None or s.issuer_id == issuer_id]
+
+
+class MemoryAuditRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def append(self, event: AuditEvent) -> None:
+        self._store.audit.append((self._store.next_audit_id, event))
+        self._store.next_audit_id += 1
+
+    def for_award(self, award_id: str) -> list[AuditEvent]:
+        rows = sorted(
+            (row for row in self._store.audit if row[1].award_id == award_id),
+            key=lambda row: (row[1].at, row[0]),
+        )
+        return [event for _, event in rows]
+
+
+# --- constraints -----------------------------------------------------------------------------
+
+
+def _unique(what: str, keys: list[tuple[object, ...]]) -> None:
+    seen: set[tuple[object, ...]] = set()
+    for key in keys:
+        if any(part is None for part in key):
+            continue  # as in SQL, NULLs never clash
+        if key in seen:
+            raise ConflictError(f"conflicts with what is stored: duplicate {what} {key}")
+        seen.add(key)
+
+
+def _refers(what: str, value: object, table: Container[object]) -> None:
+    if value is not None and value not in table:
+        raise ConflictError(f"conflicts with what is stored: {what} {value!r} does not exist")
+
+
+def _check_constraints(store: _Store) -> None:
+    """The schema's unique and foreign-key constraints (``storage/rows.py``)."""
+    awards = list(store.awards.values())
+    _unique("credential id", [(a.credential_id,) for a in awards])
+    _unique("achievement and source key", [(a.achievement_id, a.source_key) for a in awards])
+    _unique("status list and index", [(a.status_list_id, a.status_index) for a in awards])
+    for record, _ in store.keys.values():
+        _refers("issuer", record.issuer_id, store.issuers)
+    for issuer_id, _ in store.achievements.values():
+        _refers("issuer", issuer_id, store.issuers)
+    for achievement_id, _ in store.versions:
+        _refers("achievement", achievement_id, store.achievements)
+    for award in awards:
+        _refers("issuer", award.issuer_id, store.issuers)
+        _refers("achievement", award.achievement_id, store.achievements)
+        _refers("signing key", award.signing_key_id, store.keys)
+        _refers("status list", award.status_list_id, store.status_lists)
+        _refers("award", award.renewed_from, store.awards)
+    for status_list in store.status_lists.values():
+        _refers("issuer", status_list.issuer_id, store.issuers)
+        _refers("signing key", status_list.signing_key_id, store.keys)
+    for _, event in store.audit:
+        _refers("award", event.award_id, store.awards)
+
+
+# --- unit of work ----------------------------------------------------------------------------
+
+
+class MemoryUnitOfWork:
+    """Repositories over a private copy of the factory's store, published by ``commit``."""
+
+    issuers: MemoryIssuerRepository
+    keys: MemoryKeyRepository
+    achievements: MemoryAchievementRepository
+    awards: MemoryAwardRepository
+    status_lists: MemoryStatusListRepository
+    audit: MemoryAuditRepository
+
+    def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
+        self._factory = factory
+        self._work: _Store | None = None
+        self._duplicates: list[str] = []
+
+    def __enter__(self) -> Self:
+        work = self._factory.snapshot()
+        self._work = work
+        self._duplicates = []
+        self.issuers = MemoryIssuerRepository(work)
+        self.keys = MemoryKeyRepository(work)
+        self.achievements = MemoryAchievementRepository(work)
+        self.awards = MemoryAwardRepository(work, self._duplicates)
+        self.status_lists = MemoryStatusListRepository(work)
+        self.audit = MemoryAuditRepository(work)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._work = None  # whatever was not committed is gone
+
+    def commit(self) -> None:
+        if self._work is None:
+            raise RuntimeError("commit outside the unit of work")
+        work = self._work
+        try:
+            if self._duplicates:
+                raise ConflictError(f"conflicts with what is stored: {self._duplicates[0]}")
+            _check_constraints(work)
+            self._factory.publish(work)
+        except ConflictError:
+            # As the SQL unit of work: a failed commit rolls back and the block goes on
+            # from what is stored.
+            self.__enter__()
+            raise
+        # Go on from what was just stored, as a session does after commit.
+        self.__enter__()
+
+
+class MemoryUnitOfWorkFactory:
+    """Makes units of work on one shared in-memory store (what the services receive)."""
+
+    def __init__(self) -> None:
+        self._store = _Store()
+        self._lock = threading.Lock()
+
+    def __call__(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+    def snapshot(self) -> _Store:
+        with self._lock:
+            return copy.deepcopy(self._store)
+
+    def publish(self, work: _Store) -> None:
+        """Make ``work`` the stored state; ``ConflictError`` if another commit came first."""
+        with self._lock:
+            if work.generation != self._store.generation:
+                raise ConflictError(
+                    "conflicts with what is stored: changed by another unit of work; try again"
+                )
+            published = copy.deepcopy(work)
+            published.generation += 1
+            self._store = published
+
+
+def memory_deps(
+    clock: FixedClock | None = None, *, base_url: str | None = None, suspension: bool = True
+) -> ServiceDeps:
+    """Services on an empty in-memory store, a ``MemoryKeyVault`` and a fixed clock."""
+    return ServiceDeps(
+        uow=MemoryUnitOfWorkFactory(),
+        vault=MemoryKeyVault(),
+        clock=clock or FixedClock(),
+        base_url=base_url,
+        suspension=suspension,
+    )

@@ -1,0 +1,572 @@
+"""The repository ports' contract, run against the in-memory fake and the SQL implementation
+(SQLite, and PostgreSQL when configured): the unit tests' fake must behave as storage does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from credstack.domain.achievements import AchievementSpec, AchievementVersion, Status
+from credstack.domain.awards import Award, Recipient
+from credstack.domain.errors import ConflictError, NotFoundError
+from credstack.domain.issuers import Address, Issuer, SigningKeyRecord
+from credstack.domain.status import AuditEvent, CredentialState, StatusAction, StatusList
+from credstack.services.ports import UnitOfWorkFactory
+from credstack.storage.database import open_database
+from credstack.storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.fakes import MemoryUnitOfWorkFactory
+
+T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+ISSUER = "uni-example"
+KEY = "11111111-2222-4333-8444-555555555555"
+ACHIEVEMENT = "data-101"
+
+
+# Every test runs on each implementation. A parametrize mark overrides the fixture's own
+# params; the memory run takes the SQLite URL only because the fixture needs one and opens
+# nothing.
+pytestmark = pytest.mark.parametrize(
+    ("implementation", "database_url"),
+    [("memory", "sqlite"), ("sql", "sqlite"), ("sql", "postgresql")],
+    indirect=["database_url"],
+    ids=["memory", "sql-sqlite", "sql-postgresql"],
+)
+
+
+@pytest.fixture
+def uow_factory(implementation: str, database_url: str) -> Iterator[UnitOfWorkFactory]:
+    if implementation == "memory":
+        yield MemoryUnitOfWorkFactory()
+        return
+    engine = open_database(database_url)
+    try:
+        yield SqlUnitOfWorkFactory(engine)
+    finally:
+        engine.dispose()
+
+
+# --- builders --------------------------------------------------------------------------------
+
+
+def issuer(id: str = ISSUER, **fields: object) -> Issuer:
+    base = Issuer(
+        id=id,
+        name="University of Example",
+        did=f"did:web:{id}.example",
+        address=Address(country_code="AT", locality="Vienna"),
+        created_at=T0,
+        url="https://example.org",
+    )
+    return dataclasses.replace(base, **fields)  # type: ignore[arg-type]
+
+
+def key(id: str = KEY, at: dt.datetime = T0, issuer_id: str = ISSUER) -> SigningKeyRecord:
+    return SigningKeyRecord(
+        id=id,
+        issuer_id=issuer_id,
+        verification_method=f"did:web:{issuer_id}.example#{id}",
+        controller=f"did:web:{issuer_id}.example",
+        public_multibase="z6MkpublicKey",
+        created_at=at,
+    )
+
+
+def version(
+    id: str = ACHIEVEMENT,
+    number: int = 1,
+    status: Status = Status.PUBLISHED,
+    name: str = "Intro to Data",
+    issuer_id: str = ISSUER,
+) -> AchievementVersion:
+    spec = AchievementSpec(id=id, name=name, description="Tidy data.", criteria="Pass.")
+    published = T0 if status is Status.PUBLISHED else None
+    return AchievementVersion(id, issuer_id, number, status, spec, T0, published)
+
+
+def status_list(number: int = 1, size: int = 16, issuer_id: str = ISSUER) -> StatusList:
+    return StatusList(
+        id=None,
+        issuer_id=issuer_id,
+        number=number,
+        did=f"did:web:{issuer_id}.example",
+        signing_key_id=KEY,
+        size=size,
+        next_position=0,
+        permutation_key=b"k" * 32,
+        revocation_bits=bytearray(size // 8),
+        suspension_bits=bytearray(size // 8),
+        revocation_credential='{"r": 1}',
+        suspension_credential='{"s": 1}',
+        valid_until=T0 + dt.timedelta(days=2),
+        updated_at=T0,
+    )
+
+
+def award(
+    n: int,
+    *,
+    recipient: str = "ann@example.org",
+    source_key: str | None = None,
+    issued_at: dt.datetime = T0,
+    list_id: int | None = None,
+    index: int | None = None,
+    achievement_id: str = ACHIEVEMENT,
+) -> Award:
+    id = str(uuid.UUID(int=n))
+    return Award(
+        id=id,
+        credential_id=f"https://example.org/credentials/{n}",
+        issuer_id=ISSUER,
+        achievement_id=achievement_id,
+        achievement_version=1,
+        recipient=Recipient.parse(recipient, name="Ann"),
+        issued_at=issued_at,
+        valid_until=None,
+        source_key=source_key or f"key-{n}",
+        signing_key_id=KEY,
+        credential=f'{{"id": "{n}"}}',
+        status_list_id=list_id,
+        status_index=index,
+    )
+
+
+def seed(factory: UnitOfWorkFactory) -> int:
+    """An issuer with a key, a published achievement and one status list (its id)."""
+    with factory() as uow:
+        uow.issuers.add(issuer())
+        uow.keys.add(key(), b"sealed")
+        uow.achievements.create(version())
+        created = uow.status_lists.create(status_list())
+        uow.commit()
+    assert created.id is not None
+    return created.id
+
+
+def stored_awards(factory: UnitOfWorkFactory) -> list[Award]:
+    with factory() as uow:
+        return list(uow.awards.list())
+
+
+# --- unit of work ----------------------------------------------------------------------------
+
+
+def test_committed_changes_are_seen_by_the_next_unit_of_work(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        uow.issuers.add(issuer())
+        assert uow.issuers.get(ISSUER) == issuer()  # seen inside before commit too
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.issuers.get(ISSUER) == issuer()
+
+
+def test_leaving_without_commit_rolls_back(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+
+    def failing_use_case() -> None:
+        with uow_factory() as uow:
+            uow.issuers.add(issuer("other-uni"))
+            uow.awards.add(award(1))
+            raise RuntimeError("use case failed")
+
+    with pytest.raises(RuntimeError, match="use case failed"):
+        failing_use_case()
+    with uow_factory() as uow:
+        uow.issuers.update(issuer(name="Renamed"))
+    with uow_factory() as uow:
+        assert uow.issuers.find("other-uni") is None
+        assert uow.issuers.get(ISSUER).name == "University of Example"
+        assert list(uow.awards.list()) == []
+
+
+# --- issuers and keys ------------------------------------------------------------------------
+
+
+def test_issuers_are_found_listed_by_id_and_updated(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        uow.issuers.add(issuer("zeta"))
+        uow.issuers.add(issuer("alpha", domain="alpha.example"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert [i.id for i in uow.issuers.list()] == ["alpha", "zeta"]
+        assert uow.issuers.find("beta") is None
+        uow.issuers.update(issuer("zeta", name="Zeta College", email="office@zeta.example"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.issuers.get("zeta") == issuer(
+            "zeta", name="Zeta College", email="office@zeta.example"
+        )
+        assert uow.issuers.get("alpha").domain == "alpha.example"
+
+
+def test_unknown_issuer_is_not_found(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        with pytest.raises(NotFoundError):
+            uow.issuers.get("nobody")
+        with pytest.raises(NotFoundError):
+            uow.issuers.update(issuer("nobody"))
+
+
+def test_taken_issuer_id_is_a_conflict_at_add(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        uow.issuers.add(issuer())
+        uow.commit()
+    with uow_factory() as uow, pytest.raises(ConflictError):
+        uow.issuers.add(issuer(name="Someone else"))
+
+
+def test_keys_active_newest_unretired_and_history_oldest_first(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    old, new = key(), key("99999999-2222-4333-8444-555555555555", T0 + dt.timedelta(days=1))
+    with uow_factory() as uow:
+        uow.issuers.add(issuer())
+        uow.keys.add(new, b"sealed-new")
+        uow.keys.add(old, b"sealed-old")
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.keys.active(ISSUER) == (new, b"sealed-new")
+        assert uow.keys.get(old.id) == (old, b"sealed-old")
+        uow.keys.retire(new.id, T0 + dt.timedelta(days=2))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.keys.active(ISSUER) == (old, b"sealed-old")
+        assert uow.keys.for_issuer(ISSUER) == [
+            old,
+            dataclasses.replace(new, retired_at=T0 + dt.timedelta(days=2)),
+        ]
+        assert uow.keys.for_issuer("nobody") == []
+        with pytest.raises(NotFoundError):
+            uow.keys.get("no-such-key")
+        uow.keys.retire(old.id, T0 + dt.timedelta(days=3))
+        with pytest.raises(NotFoundError):
+            uow.keys.active(ISSUER)
+
+
+# --- achievements ----------------------------------------------------------------------------
+
+
+def test_achievement_versions_latest_published_and_list(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        uow.issuers.add(issuer())
+        uow.issuers.add(issuer("other-uni"))
+        uow.achievements.create(version("zz-course", issuer_id="other-uni"))
+        uow.achievements.create(version())
+        uow.achievements.save(version(number=2, status=Status.DRAFT, name="Draft name"))
+        uow.commit()
+    with uow_factory() as uow:
+        # A draft is updated in place.
+        uow.achievements.save(version(number=2, status=Status.DRAFT, name="Better name"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.achievements.latest(ACHIEVEMENT) == version(
+            number=2, status=Status.DRAFT, name="Better name"
+        )
+        assert uow.achievements.latest_published(ACHIEVEMENT) == version()
+        assert uow.achievements.version(ACHIEVEMENT, 1) == version()
+        assert [(v.achievement_id, v.version) for v in uow.achievements.list()] == [
+            (ACHIEVEMENT, 2),
+            ("zz-course", 1),
+        ]
+        assert [v.achievement_id for v in uow.achievements.list("other-uni")] == ["zz-course"]
+        assert uow.achievements.list("nobody") == []
+
+
+def test_draft_only_achievement_has_no_published_version(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        uow.issuers.add(issuer())
+        uow.achievements.create(version(status=Status.DRAFT))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.achievements.latest_published(ACHIEVEMENT) is None
+
+
+def test_unknown_achievement_or_version_is_not_found(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        with pytest.raises(NotFoundError):
+            uow.achievements.latest("nothing")
+        with pytest.raises(NotFoundError):
+            uow.achievements.latest_published("nothing")
+        with pytest.raises(NotFoundError):
+            uow.achievements.version("nothing", 1)
+        with pytest.raises(NotFoundError):
+            uow.achievements.version(ACHIEVEMENT, 7)
+
+
+def test_taken_achievement_id_is_a_conflict_at_create(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow, pytest.raises(ConflictError):
+        uow.achievements.create(version(name="Another course"))
+
+
+# --- awards ----------------------------------------------------------------------------------
+
+
+def test_award_is_got_by_its_id_or_its_credential_id(uow_factory: UnitOfWorkFactory) -> None:
+    list_id = seed(uow_factory)
+    stored = award(1, list_id=list_id, index=5)
+    with uow_factory() as uow:
+        uow.awards.add(stored)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.awards.get(stored.id) == stored
+        assert uow.awards.get(stored.credential_id) == stored
+        assert uow.awards.by_status_index(list_id, 5) == stored
+        assert uow.awards.by_status_index(list_id, 6) is None
+        for unknown in (str(uuid.UUID(int=99)), "https://example.org/credentials/99"):
+            with pytest.raises(NotFoundError):
+                uow.awards.get(unknown)
+
+
+def test_awards_by_source_key_and_by_recipient_ignoring_case(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        uow.achievements.create(version("other-course"))
+        later = award(1, recipient="did:key:z6MkAnn", issued_at=T0 + dt.timedelta(hours=1))
+        earlier = award(2, recipient="did:key:z6MkAnn", source_key="by-id")
+        uow.awards.add(later)
+        uow.awards.add(earlier)
+        uow.awards.add(award(3, recipient="bob@example.org", achievement_id="other-course"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.awards.by_source_key(ACHIEVEMENT, "by-id") == earlier
+        assert uow.awards.by_source_key("other-course", "by-id") is None
+        assert uow.awards.by_recipient(ACHIEVEMENT, "did:key:z6MkAnn") == earlier
+        assert uow.awards.by_recipient(ACHIEVEMENT, "DID:KEY:Z6MKANN") == earlier
+        assert uow.awards.by_recipient("other-course", "BOB@Example.org") is not None
+        assert uow.awards.by_recipient(ACHIEVEMENT, "bob@example.org") is None
+
+
+def test_awards_are_listed_by_issue_time_then_id_and_filtered(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        uow.achievements.create(version("other-course"))
+        uow.awards.add(award(3, issued_at=T0 + dt.timedelta(days=1)))
+        uow.awards.add(award(2))
+        uow.awards.add(award(1, achievement_id="other-course"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert [a.credential_id[-1] for a in uow.awards.list()] == ["1", "2", "3"]
+        assert [a.credential_id[-1] for a in uow.awards.list(achievement_id=ACHIEVEMENT)] == [
+            "2",
+            "3",
+        ]
+        assert len(list(uow.awards.list(issuer_id=ISSUER))) == 3
+        assert list(uow.awards.list(issuer_id="nobody")) == []
+
+
+def test_set_state_and_set_jwt_change_only_that_award(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    state = CredentialState(revoked_at=T0, revocation_reason="fraud")
+    with uow_factory() as uow:
+        uow.awards.add(award(1))
+        uow.awards.add(award(2))
+        uow.commit()
+    with uow_factory() as uow:
+        uow.awards.set_state(award(1).id, state)
+        uow.awards.set_jwt(award(1).id, "eyJ.jwt")
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.awards.get(award(1).id) == dataclasses.replace(
+            award(1), state=state, jwt="eyJ.jwt"
+        )
+        assert uow.awards.get(award(2).id) == award(2)
+
+
+@pytest.mark.parametrize(
+    "clash",
+    [
+        pytest.param(lambda list_id: award(2, source_key="key-1"), id="achievement+source_key"),
+        pytest.param(
+            lambda list_id: dataclasses.replace(award(2), credential_id=award(1).credential_id),
+            id="credential_id",
+        ),
+        pytest.param(lambda list_id: award(2, list_id=list_id, index=3), id="status_index"),
+        pytest.param(lambda list_id: award(1, source_key="new"), id="award_id"),
+    ],
+)
+def test_a_unique_clash_is_a_conflict_at_commit_and_stores_nothing(
+    uow_factory: UnitOfWorkFactory, clash: object
+) -> None:
+    list_id = seed(uow_factory)
+    first = award(1, list_id=list_id, index=3)
+    with uow_factory() as uow:
+        uow.awards.add(first)
+        uow.commit()
+    with uow_factory() as uow:
+        uow.awards.add(award(7, recipient="zed@example.org"))
+        uow.awards.add(clash(list_id))  # type: ignore[operator]
+        with pytest.raises(ConflictError):
+            uow.commit()
+    assert stored_awards(uow_factory) == [first]
+
+
+def test_two_awards_without_status_entries_do_not_clash(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        uow.awards.add(award(1))
+        uow.awards.add(award(2))
+        uow.commit()
+    assert len(stored_awards(uow_factory)) == 2
+
+
+def test_award_for_an_unknown_achievement_is_a_conflict_at_commit(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        uow.awards.add(award(1, achievement_id="no-such-course"))
+        with pytest.raises(ConflictError):
+            uow.commit()
+    assert stored_awards(uow_factory) == []
+
+
+# --- status lists ----------------------------------------------------------------------------
+
+
+def test_status_lists_are_created_numbered_found_and_listed(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    list_id = seed(uow_factory)
+    with uow_factory() as uow:
+        uow.issuers.add(issuer("aaa-uni"))
+        uow.status_lists.create(status_list(issuer_id="aaa-uni"))
+        assert uow.status_lists.next_number(ISSUER) == 2
+        second = uow.status_lists.create(status_list(2))
+        uow.commit()
+    with uow_factory() as uow:
+        first = uow.status_lists.get(list_id)
+        assert first == dataclasses.replace(status_list(), id=list_id)
+        assert uow.status_lists.by_number(ISSUER, 2) == second
+        assert uow.status_lists.by_number(ISSUER, 3) is None
+        assert uow.status_lists.next_number("nobody") == 1
+        assert [(s.issuer_id, s.number) for s in uow.status_lists.list()] == [
+            ("aaa-uni", 1),
+            (ISSUER, 1),
+            (ISSUER, 2),
+        ]
+        assert [s.number for s in uow.status_lists.list(ISSUER)] == [1, 2]
+        # The newest list with room is the open one.
+        assert uow.status_lists.open_list(ISSUER, first.did) == second
+        assert uow.status_lists.open_list(ISSUER, "did:web:elsewhere") is None
+
+
+def test_taken_status_list_number_is_a_conflict_at_create(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow, pytest.raises(ConflictError):
+        uow.status_lists.create(status_list(1))
+
+
+def test_reserve_hands_out_each_position_once_until_the_list_is_full(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    list_id = seed(uow_factory)
+    with uow_factory() as uow:
+        assert uow.status_lists.reserve(list_id, 10) == (0, 10)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.status_lists.reserve(list_id, 10) == (10, 6)
+        assert uow.status_lists.reserve(list_id, 1) == (0, 0)
+        assert uow.status_lists.open_list(ISSUER, status_list().did) is None
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.status_lists.get(list_id).next_position == 16
+
+
+def test_reservation_without_commit_is_given_back(uow_factory: UnitOfWorkFactory) -> None:
+    list_id = seed(uow_factory)
+    with uow_factory() as uow:
+        assert uow.status_lists.reserve(list_id, 4) == (0, 4)
+    with uow_factory() as uow:
+        assert uow.status_lists.reserve(list_id, 4) == (0, 4)
+
+
+def test_save_stores_bits_and_credentials_but_not_the_position(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    list_id = seed(uow_factory)
+    later = T0 + dt.timedelta(hours=3)
+    with uow_factory() as uow:
+        changed = uow.status_lists.get(list_id, for_update=True)
+        changed.revocation_bits[0] = 0b1000_0000
+        changed.suspension_bits[1] = 0b0000_0001
+        changed.revocation_credential = '{"r": 2}'
+        changed.updated_at, changed.valid_until = later, later + dt.timedelta(days=2)
+        changed.next_position = 9  # reserve's business, not save's
+        uow.status_lists.save(changed)
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.status_lists.get(list_id)
+        assert stored == dataclasses.replace(changed, next_position=0)
+        assert uow.status_lists.bits_by_number(ISSUER, 1, "revocation") == (
+            list_id,
+            stored.did,
+            b"\x80\x00",
+        )
+        assert uow.status_lists.bits_by_number(ISSUER, 1, "suspension") == (
+            list_id,
+            stored.did,
+            b"\x00\x01",
+        )
+        assert uow.status_lists.bits_by_number(ISSUER, 2, "revocation") is None
+
+
+def test_unknown_status_list_is_not_found(uow_factory: UnitOfWorkFactory) -> None:
+    list_id = seed(uow_factory)
+    with uow_factory() as uow:
+        with pytest.raises(NotFoundError):
+            uow.status_lists.get(list_id + 1000)
+        with pytest.raises(NotFoundError):
+            uow.status_lists.reserve(list_id + 1000, 1)
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+
+def test_audit_events_come_back_by_time_then_in_the_order_written(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed(uow_factory)
+    target, other = award(1), award(2)
+    with uow_factory() as uow:
+        uow.awards.add(target)
+        uow.awards.add(other)
+        uow.commit()
+    late = AuditEvent(T0 + dt.timedelta(hours=2), "ann", StatusAction.REVOKE, target.id, "why")
+    first = AuditEvent(T0, "bob", StatusAction.SUSPEND, target.id, "check")
+    second = AuditEvent(T0, "bob", StatusAction.UNSUSPEND, target.id)
+    with uow_factory() as uow:
+        uow.audit.append(late)
+        uow.audit.append(first)
+        uow.audit.append(AuditEvent(T0, "eve", StatusAction.RENEW, other.id, "renewed"))
+        uow.audit.append(second)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.audit.for_award(target.id) == [first, second, late]
+        assert uow.audit.for_award(str(uuid.UUID(int=42))) == []
+
+
+def test_audit_event_may_name_an_award_added_in_the_same_unit_of_work(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed(uow_factory)
+    event = AuditEvent(T0, "ann", StatusAction.RENEW, award(1).id, "renewed")
+    with uow_factory() as uow:
+        uow.awards.add(award(1))
+        uow.audit.append(event)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.audit.for_award(award(1).id) == [event]
