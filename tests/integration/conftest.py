@@ -7,7 +7,6 @@ PostgreSQL (dropped afterwards), so tests can commit as the real services do.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from sqlalchemy import create_engine, text
 
 from credstack.services.deps import ServiceDeps
 from credstack.settings import Settings
+from tests.fakes import FixedClock
 
 POSTGRES_URL = os.environ.get("CREDSTACK_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
@@ -49,19 +49,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-
-
-class FixedClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: dt.datetime | None = None) -> None:
-        self.moment = start or dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
-
-    def now(self) -> dt.datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment += dt.timedelta(**delta)
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ from credstack.vc.dids import did_web_url
 from credstack.vc.fetching import MappingFetcher
 from credstack.vc.verification import Verdict, VerificationReport
 from tests.conftest import load_json
-from tests.integration.conftest import FixedClock
+from tests.fakes import FixedClock
 
 ISSUER = "uni-example"
 ACHIEVEMENT = "data-101"

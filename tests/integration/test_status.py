@@ -59,7 +59,7 @@ from credstack.vc.status_list import (
 )
 from credstack.vc.verification import StatusChecker, VerificationReport
 from tests.conftest import load_json
-from tests.integration.conftest import FixedClock
+from tests.fakes import FixedClock
 from tests.integration.test_platform_services import (
     ACHIEVEMENT,
     ISSUER,

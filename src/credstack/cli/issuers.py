@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import typer
@@ -20,7 +21,6 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 def _issuer_json(issuer: Issuer) -> dict[str, object]:
-    a = issuer.address
     return {
         "id": issuer.id,
         "name": issuer.name,
@@ -30,14 +30,7 @@ def _issuer_json(issuer: Issuer) -> dict[str, object]:
         "email": issuer.email,
         "description": issuer.description,
         "image_url": issuer.image_url,
-        "address": {
-            "country_code": a.country_code,
-            "country": a.country,
-            "region": a.region,
-            "locality": a.locality,
-            "postal_code": a.postal_code,
-            "street_address": a.street_address,
-        },
+        "address": dataclasses.asdict(issuer.address),
         "created_at": issuer.created_at.isoformat(),
     }
 

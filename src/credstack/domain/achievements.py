@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 #: OB 3.0 ResultType vocabulary (§B.3.5); an ``ext:`` prefix extends it, as the spec allows.
+#: ``credstack.ob`` validates wire documents against this same tuple.
 RESULT_TYPES = (
     "GradePointAverage",
     "LetterGrade",

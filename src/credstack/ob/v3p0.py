@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Discriminator, Tag, model_validator
 
+from credstack.domain.achievements import RESULT_TYPES
 from credstack.ob._common import (
     Context,
     CredentialSchema,
@@ -78,21 +79,6 @@ ALIGNMENT_TARGET_TYPES: tuple[str, ...] = (
     "CFRubricCriterion",
     "CFRubricCriterionLevel",
     "CTDL",
-)
-#: OB 3.0 ``ResultType`` (extensible).
-RESULT_TYPES: tuple[str, ...] = (
-    "GradePointAverage",
-    "LetterGrade",
-    "Percent",
-    "PerformanceLevel",
-    "PredictedScore",
-    "RawScore",
-    "Result",
-    "RubricCriterion",
-    "RubricCriterionLevel",
-    "RubricScore",
-    "ScaledScore",
-    "Status",
 )
 #: OB 3.0 ``ResultStatusType`` (closed).
 RESULT_STATUSES: tuple[str, ...] = (

@@ -16,6 +16,7 @@ from typing import Any
 from credstack.domain.status import PURPOSES
 from credstack.services.deps import ServiceDeps
 from credstack.vc import Outcome
+from credstack.vc.credential_fields import issuer_id
 from credstack.vc.fetching import Fetcher
 from credstack.vc.status_list import bit_is_set, check_status
 from credstack.vc.verification import StatusChecker
@@ -40,17 +41,17 @@ class LocalStatusChecker:
         local = self._local(url)
         if local is None or entry.get("type") != "BitstringStatusListEntry":
             return self._remote(entry, credential, fetcher)
-        issuer_id, number, purpose = local
+        local_issuer, number, purpose = local
         try:
             index = int(entry.get("statusListIndex", ""))
         except (TypeError, ValueError):
             return Outcome.FAILED, "statusListIndex is not an integer"
         with self._deps.uow() as uow:
-            found = uow.status_lists.bits_by_number(issuer_id, number, purpose)
+            found = uow.status_lists.bits_by_number(local_issuer, number, purpose)
             if found is None:
                 return self._remote(entry, credential, fetcher)
             list_id, did, bits = found
-            if did != _issuer(credential):
+            if did != issuer_id(credential):
                 return Outcome.FAILED, f"status list {url} belongs to another issuer"
             if not 0 <= index < len(bits) * 8:
                 return Outcome.FAILED, f"statusListIndex {index} is outside the list"
@@ -77,8 +78,3 @@ def _said(purpose: str, state: Any) -> str:
     if state is not None and state.suspended_at is not None:
         return f"Suspended on {state.suspended_at.date().isoformat()}: {state.suspension_reason}"
     return "suspended"
-
-
-def _issuer(credential: Mapping[str, Any]) -> Any:
-    issuer = credential.get("issuer")
-    return issuer.get("id") if isinstance(issuer, Mapping) else issuer

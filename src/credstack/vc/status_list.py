@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from credstack.vc.credential_fields import issuer_id, parse_instant
 from credstack.vc.data_integrity import verify_proofs
 from credstack.vc.errors import FetchError, KeyFormatError, VCError
 from credstack.vc.fetching import Fetcher, fetch_json
@@ -200,7 +201,7 @@ class CachingStatusChecker:
     def _load(
         self, url: str, credential: Mapping[str, Any], purpose: Any, fetcher: Fetcher
     ) -> bytes:
-        key = (url, _issuer(credential), purpose)
+        key = (url, issuer_id(credential), purpose)
         now = self._clock()
         with self._lock:
             cached = self._lists.get(key)
@@ -208,7 +209,7 @@ class CachingStatusChecker:
             return cached[0]
         listing = fetch_json(fetcher, url, max_bytes=MAX_LIST_BYTES)
         bits = _verified_bits(listing, credential, purpose, fetcher)
-        valid_until = _valid_until(listing)
+        valid_until = parse_instant(listing.get("validUntil"))
         if valid_until is not None and valid_until <= now:
             raise _StaleListError(f"expired on {listing.get('validUntil')}")
         expires = min(now + self._max_age, valid_until or now + self._max_age)
@@ -221,17 +222,6 @@ class CachingStatusChecker:
 
 class _StaleListError(VCError):
     """A list whose own validity has ended: the issuer has not re-published it."""
-
-
-def _valid_until(listing: Mapping[str, Any]) -> dt.datetime | None:
-    value = listing.get("validUntil")
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _past(purpose: Any) -> str:
@@ -250,7 +240,7 @@ def _verified_bits(
     if not results or not all(r.verified for r in results):
         reason = results[0].message if results else "it has no proof"
         raise VCError(f"its signature does not verify ({reason})")
-    if _issuer(listing) != _issuer(credential):
+    if issuer_id(listing) != issuer_id(credential):
         raise VCError("it was issued by someone other than the credential's issuer")
     subject = listing.get("credentialSubject")
     if not isinstance(subject, Mapping) or not isinstance(subject.get("encodedList"), str):
@@ -258,8 +248,3 @@ def _verified_bits(
     if subject.get("statusPurpose", purpose) != purpose:
         raise VCError(f"its purpose is {subject.get('statusPurpose')!r}, not {purpose!r}")
     return decode_list(subject["encodedList"])
-
-
-def _issuer(credential: Mapping[str, Any]) -> Any:
-    issuer = credential.get("issuer")
-    return issuer.get("id") if isinstance(issuer, Mapping) else issuer

@@ -36,6 +36,7 @@ import jsonschema
 from credstack.vc import proofs as _proofs  # noqa: F401  (registers the suites)
 from credstack.vc.baking import sniff_format, unbake
 from credstack.vc.contexts import VC_V1, VC_V2, ContextRegistry, default_registry
+from credstack.vc.credential_fields import issuer_id, parse_instant
 from credstack.vc.data_integrity import ProofResult, proofs_of, verify_proofs
 from credstack.vc.errors import FetchError, VCError
 from credstack.vc.fetching import Fetcher, fetch_json
@@ -355,13 +356,6 @@ def _load_schema(url: str, context: _Context) -> Any:
 # -- 6-7. proofs and the issuer's key -------------------------------------------------------
 
 
-def _issuer_id(credential: Mapping[str, Any]) -> str:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else ""
-
-
 def _check_proofs(credential: Mapping[str, Any], context: _Context) -> None:
     if not proofs_of(credential):
         context.add("proof", Outcome.FAILED, "the credential has no proof")
@@ -408,7 +402,7 @@ def _check_issuer_key(
         # sign with a key of their own under the issuer's name, so this is never a quiet pass.
         message = f"{method.note}; the key is not confirmed as the issuer's"
         context.add("key authorised", Outcome.WARNING, message)
-    _check_issuer_match(method.controller, _issuer_id(credential), context)
+    _check_issuer_match(method.controller, issuer_id(credential), context)
 
 
 def _check_issuer_match(controller: str, issuer: str, context: _Context) -> None:
@@ -441,26 +435,16 @@ def _check_jwt(token: str, context: _Context) -> None:
 # -- 8. validity period ---------------------------------------------------------------------
 
 
-def _instant(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def _check_validity(credential: Mapping[str, Any], context: _Context) -> None:
     start_name = "validFrom" if "validFrom" in credential else "issuanceDate"
     end_name = "validUntil" if "validUntil" in credential else "expirationDate"
     for name in (start_name, end_name):
-        if name in credential and _instant(credential[name]) is None:
+        if name in credential and parse_instant(credential[name]) is None:
             context.add(
                 "validity", Outcome.FAILED, f"{name} is not a date-time: {credential[name]}"
             )
             return
-    start, end = _instant(credential.get(start_name)), _instant(credential.get(end_name))
+    start, end = parse_instant(credential.get(start_name)), parse_instant(credential.get(end_name))
     if start is not None and start > context.now:
         context.add("validity", Outcome.FAILED, f"not valid until {credential[start_name]}")
     elif end is not None and end < context.now:

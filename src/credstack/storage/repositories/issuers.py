@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -16,20 +17,12 @@ __all__ = ["SqlIssuerRepository", "SqlKeyRepository"]
 
 
 def _issuer_profile(issuer: Issuer) -> dict[str, Any]:
-    a = issuer.address
     return {
         "url": issuer.url,
         "email": issuer.email,
         "description": issuer.description,
         "image_url": issuer.image_url,
-        "address": {
-            "country_code": a.country_code,
-            "country": a.country,
-            "region": a.region,
-            "locality": a.locality,
-            "postal_code": a.postal_code,
-            "street_address": a.street_address,
-        },
+        "address": dataclasses.asdict(issuer.address),
     }
 
 
