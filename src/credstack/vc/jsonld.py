@@ -30,9 +30,10 @@ from pyld.context_resolver import ContextResolver
 
 from credstack.vc.contexts import ContextRegistry, default_registry
 from credstack.vc.errors import CanonicalizationError, ContextError, SafeModeError
-from credstack.vc.rdfc import canonical_nquads, escape_literal, quads_from_pyld
+from credstack.vc.jsonld_rdf import Unsupported, dataset_of
+from credstack.vc.rdfc import canonical_nquads, canonical_nquads_of, escape_literal, quads_from_pyld
 
-__all__ = ["canonicalize", "escape_literal", "expand", "hash_canonical"]
+__all__ = ["canonicalize", "canonicalize_general", "escape_literal", "expand", "hash_canonical"]
 
 # pyld's serializer looks the function up in its module at call time, so this takes effect for
 # every canonicalisation in the process, including pyld's own URDNA2015 hashing of quads.
@@ -132,9 +133,26 @@ def expand(document: Mapping[str, Any], registry: ContextRegistry | None = None)
 def canonicalize(document: Mapping[str, Any], registry: ContextRegistry | None = None) -> str:
     """RDFC-1.0 canonical N-Quads of ``document``, after safe-mode expansion.
 
+    The fast path (``credstack.vc.jsonld_rdf``) turns the document into RDF directly; for
+    anything it does not cover it steps aside and the general path (pyld) answers, so the
+    result, or the error, is always the general path's (decision 0015). The output is the
+    sorted canonical N-Quads, each line ending in a newline.
+    """
+    registry = registry or default_registry()
+    try:
+        quads = dataset_of(document, registry, _options(registry))
+    except Unsupported:
+        return canonicalize_general(document, registry)
+    return canonical_nquads_of(quads)
+
+
+def canonicalize_general(
+    document: Mapping[str, Any], registry: ContextRegistry | None = None
+) -> str:
+    """``canonicalize`` through pyld alone: the reference the fast path is measured against.
+
     Expansion and the RDF dataset come from pyld; RDFC-1.0 (the W3C Recommendation of
-    URDNA2015) is ``credstack.vc.rdfc``. The output is the sorted canonical N-Quads, each line
-    ending in a newline.
+    URDNA2015) is ``credstack.vc.rdfc``.
     """
     registry = registry or default_registry()
     expanded = expand(document, registry)

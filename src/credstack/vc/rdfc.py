@@ -1,12 +1,15 @@
 """RDFC-1.0 (W3C RDF Dataset Canonicalization, 2024), written out step by step.
 
-pyld's URDNA2015 is the reference; this is the same algorithm over plain tuples, meant as the
-canonicalisation half of a faster signing path. ``tests/test_rdfc.py`` checks it against pyld
-on generated datasets (ties and automorphisms included) and against the W3C vectors.
+pyld's URDNA2015 is the reference; this is the same algorithm, run on quads whose terms are
+already written in canonical N-Quads form (``SerializedQuad``), so that hashing a blank node's
+quads and writing the output is string work only. Both the general path (pyld's dataset,
+``quads_from_pyld``) and the fast path (``credstack.vc.jsonld_rdf``) feed it.
+``tests/test_rdfc.py`` checks it against pyld on generated datasets (ties and automorphisms
+included) and against the W3C vectors.
 
-Terms are tuples ``(kind, value, datatype, language)`` with kind ``"I"`` (IRI), ``"B"``
-(blank node, value without ``_:``) or ``"L"`` (literal); a quad is ``(subject, predicate,
-object, graph)`` with ``graph`` ``None`` for the default graph.
+Terms of ``Quad`` are tuples ``(kind, value, datatype, language)`` with kind ``"I"`` (IRI),
+``"B"`` (blank node, value without ``_:``) or ``"L"`` (literal); a quad is ``(subject,
+predicate, object, graph)`` with ``graph`` ``None`` for the default graph.
 """
 
 from __future__ import annotations
@@ -19,10 +22,22 @@ from typing import Any
 
 from credstack.vc.errors import CanonicalizationError
 
-__all__ = ["Quad", "Term", "canonical_nquads", "escape_literal", "quads_from_pyld"]
+__all__ = [
+    "Quad",
+    "SerializedQuad",
+    "Term",
+    "canonical_nquads",
+    "canonical_nquads_of",
+    "escape_literal",
+    "quads_from_pyld",
+    "serialize_quad",
+    "serialize_term",
+]
 
 Term = tuple[str, str, str, str]
 Quad = tuple[Term, Term, Term, Term | None]
+#: A quad with its terms already in canonical N-Quads form, graph ``""`` for the default graph.
+SerializedQuad = tuple[str, str, str, str]
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -56,12 +71,13 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _serialize_term(term: Term, label: str | None = None) -> str:
+def serialize_term(term: Term) -> str:
+    """A term in canonical N-Quads form (blank nodes keep their own label)."""
     kind, value, datatype, language = term
     if kind == "I":
         return f"<{value}>"
     if kind == "B":
-        return f"_:{label if label is not None else value}"
+        return f"_:{value}"
     text = f'"{escape_literal(value)}"'
     if language:
         return f"{text}@{language}"
@@ -70,15 +86,29 @@ def _serialize_term(term: Term, label: str | None = None) -> str:
     return text
 
 
-def _serialize_quad(quad: Quad, labels: Mapping[str, str]) -> str:
-    """One N-Quads line; blank nodes are written with ``labels`` (their id when absent)."""
-    parts = []
-    for term in quad:
-        if term is None:
-            continue
-        label = labels.get(term[1]) if term[0] == "B" else None
-        parts.append(_serialize_term(term, label))
-    return " ".join(parts) + " .\n"
+def serialize_quad(quad: Quad) -> SerializedQuad:
+    """``quad`` with each term written out (the form ``canonical_nquads_of`` works on)."""
+    subject, predicate, obj, graph = quad
+    return (
+        serialize_term(subject),
+        serialize_term(predicate),
+        serialize_term(obj),
+        "" if graph is None else serialize_term(graph),
+    )
+
+
+def _line(quad: SerializedQuad, labels: Mapping[str, str]) -> str:
+    """One N-Quads line; blank nodes are written with ``labels`` (their own when absent)."""
+    s, p, o, g = quad
+    if s[0] == "_":
+        s = labels.get(s, s)
+    if o[0] == "_":
+        o = labels.get(o, o)
+    if not g:
+        return f"{s} {p} {o} .\n"
+    if g[0] == "_":
+        g = labels.get(g, g)
+    return f"{s} {p} {o} {g} .\n"
 
 
 class _IdentifierIssuer:
@@ -107,19 +137,24 @@ class _IdentifierIssuer:
 
 
 class _Canonicalizer:
-    def __init__(self, quads: Sequence[Quad]) -> None:
+    """One run of the algorithm over serialized quads; blank nodes are terms starting ``_:``."""
+
+    def __init__(self, quads: Sequence[SerializedQuad]) -> None:
         self.quads = quads
-        self.bnode_quads: dict[str, list[Quad]] = {}
+        self.bnode_quads: dict[str, list[SerializedQuad]] = {}
         self.canonical = _IdentifierIssuer("c14n")
         self.first_degree: dict[str, str] = {}
         self.calls = 0
         # §4.4.3 step 2: map every blank node to the quads it occurs in.
+        bnode_quads = self.bnode_quads
         for quad in quads:
-            for term in quad:
-                if term is not None and term[0] == "B":
-                    bucket = self.bnode_quads.setdefault(term[1], [])
-                    if not bucket or bucket[-1] is not quad:
-                        bucket.append(quad)
+            s, _, o, g = quad
+            if s[0] == "_":
+                bnode_quads.setdefault(s, []).append(quad)
+            if o[0] == "_" and o != s:
+                bnode_quads.setdefault(o, []).append(quad)
+            if g and g[0] == "_" and g != s and g != o:
+                bnode_quads.setdefault(g, []).append(quad)
 
     # §4.6 Hash First Degree Quads
     def hash_first_degree(self, reference: str) -> str:
@@ -127,13 +162,17 @@ class _Canonicalizer:
         if cached is not None:
             return cached
         lines = []
-        for quad in self.bnode_quads[reference]:
-            labels = {
-                term[1]: ("a" if term[1] == reference else "z")
-                for term in quad
-                if term is not None and term[0] == "B"
-            }
-            lines.append(_serialize_quad(quad, labels))
+        for s, p, o, g in self.bnode_quads[reference]:
+            if s[0] == "_":
+                s = "_:a" if s == reference else "_:z"
+            if o[0] == "_":
+                o = "_:a" if o == reference else "_:z"
+            if g:
+                if g[0] == "_":
+                    g = "_:a" if g == reference else "_:z"
+                lines.append(f"{s} {p} {o} {g} .\n")
+            else:
+                lines.append(f"{s} {p} {o} .\n")
         lines.sort()
         digest = _sha256("".join(lines))
         self.first_degree[reference] = digest
@@ -141,7 +180,7 @@ class _Canonicalizer:
 
     # §4.7 Hash Related Blank Node
     def hash_related(
-        self, related: str, quad: Quad, issuer: _IdentifierIssuer, position: str
+        self, related: str, quad: SerializedQuad, issuer: _IdentifierIssuer, position: str
     ) -> str:
         if related in self.canonical.issued:
             identifier = "_:" + self.canonical.issued[related]
@@ -151,7 +190,7 @@ class _Canonicalizer:
             identifier = self.hash_first_degree(related)
         text = position
         if position != "g":
-            text += f"<{quad[1][1]}>"
+            text += quad[1]
         return _sha256(text + identifier)
 
     # §4.8 Hash N-Degree Quads
@@ -164,9 +203,9 @@ class _Canonicalizer:
         related_by_hash: dict[str, list[str]] = {}
         for quad in self.bnode_quads[identifier]:
             for term, position in ((quad[0], "s"), (quad[2], "o"), (quad[3], "g")):
-                if term is not None and term[0] == "B" and term[1] != identifier:
-                    digest = self.hash_related(term[1], quad, issuer, position)
-                    related_by_hash.setdefault(digest, []).append(term[1])
+                if term and term[0] == "_" and term != identifier:
+                    digest = self.hash_related(term, quad, issuer, position)
+                    related_by_hash.setdefault(digest, []).append(term)
         data = ""
         for related_hash in sorted(related_by_hash):
             data += related_hash
@@ -209,7 +248,7 @@ class _Canonicalizer:
         return path, issuer_copy
 
     # §4.4.3 Canonicalization Algorithm
-    def run(self) -> str:
+    def run(self) -> list[str]:
         by_hash: dict[str, list[str]] = {}
         for bnode in self.bnode_quads:
             by_hash.setdefault(self.hash_first_degree(bnode), []).append(bnode)
@@ -229,16 +268,26 @@ class _Canonicalizer:
             for _, issuer in sorted(results, key=lambda result: result[0]):
                 for existing in issuer.issued:
                     self.canonical.issue(existing)
-        labels = self.canonical.issued
-        return "".join(sorted({_serialize_quad(quad, labels) for quad in self.quads}))
+        labels = {bnode: "_:" + label for bnode, label in self.canonical.issued.items()}
+        lines = [_line(quad, labels) for quad in self.quads]
+        lines.sort()
+        return lines
+
+
+def canonical_nquads_of(quads: Iterable[SerializedQuad]) -> str:
+    """RDFC-1.0 canonical N-Quads of a dataset of serialized quads: each term as written in
+    canonical N-Quads (``<iri>``, ``_:label``, ``"literal"^^<datatype>``), the graph ``""``
+    for the default graph. Duplicates are removed, lines sorted, blank nodes relabelled
+    ``c14n0``, ``c14n1``, ... Raises ``CanonicalizationError`` when the dataset needs more
+    work than ``MAX_N_DEGREE_CALLS``."""
+    unique = list(dict.fromkeys(quads))
+    return "".join(_Canonicalizer(unique).run())
 
 
 def canonical_nquads(quads: Iterable[Quad]) -> str:
-    """RDFC-1.0 canonical N-Quads of the dataset ``quads`` (duplicates removed, lines
-    sorted), with blank nodes labelled ``c14n0``, ``c14n1``, ... Raises
-    ``CanonicalizationError`` when the dataset needs more work than ``MAX_N_DEGREE_CALLS``."""
-    unique = list(dict.fromkeys(quads))
-    return _Canonicalizer(unique).run()
+    """RDFC-1.0 canonical N-Quads of the dataset ``quads`` (tuples of terms); see
+    ``canonical_nquads_of``."""
+    return canonical_nquads_of(serialize_quad(quad) for quad in quads)
 
 
 def _term_from_pyld(term: Mapping[str, Any]) -> Term:
