@@ -140,10 +140,10 @@ def canonicalize(document: Mapping[str, Any], registry: ContextRegistry | None =
     """
     registry = registry or default_registry()
     try:
-        quads = dataset_of(document, registry, _options(registry))
+        quads, lines, known_hashes = dataset_of(document, registry, _options(registry))
     except Unsupported:
         return canonicalize_general(document, registry)
-    return canonical_nquads_of(quads)
+    return canonical_nquads_of(quads, lines, known_hashes)
 
 
 def canonicalize_general(

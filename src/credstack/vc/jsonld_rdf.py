@@ -35,7 +35,8 @@ from pyld import jsonld
 from pyld.jsonld import _canonicalize_double
 
 from credstack.vc.contexts import ContextRegistry
-from credstack.vc.rdfc import SerializedQuad, escape_literal
+from credstack.vc.frozen import FrozenDict, FrozenList
+from credstack.vc.rdfc import SerializedQuad, escape_literal, first_degree_hashes
 
 __all__ = ["Unsupported", "dataset_of"]
 
@@ -57,7 +58,7 @@ _PYLD_ABSOLUTE = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
 _KEYWORD_LIKE = re.compile(r"^@[a-zA-Z]+$")
 
 # Term kinds, decided once per (active context, key).
-_PROPERTY, _ID, _TYPE, _CONTEXT = 0, 1, 2, 3
+_PROPERTY, _ID, _TYPE = 0, 1, 2
 _CONTAINERS = {(): 0, ("@set",): 0, ("@list",): 1, ("@graph",): 2, ("@graph", "@set"): 2}
 _PLAIN, _LIST, _GRAPH = 0, 1, 2
 #: Processed contexts kept per registry and thread before the cache starts again (documents
@@ -74,14 +75,11 @@ class _Term:
 
     __slots__ = ("container", "coercion", "direction", "iri", "kind", "language", "scoped")
 
-    def __init__(self, ctx: dict[str, Any], key: str, expand_iri: Any) -> None:
-        expanded = expand_iri(ctx, key, vocab=True)
+    def __init__(self, ctx: dict[str, Any], key: str, expanded: Any) -> None:
         if expanded == "@id":
             self.kind = _ID
         elif expanded == "@type":
             self.kind = _TYPE
-        elif expanded == "@context":
-            self.kind = _CONTEXT
         elif (
             isinstance(expanded, str)
             and not expanded.startswith("@")
@@ -121,69 +119,102 @@ class _Term:
             raise Unsupported(key)
 
 
+class _Ctx:
+    """One pyld active context, with what the walk has read from it so far."""
+
+    __slots__ = (
+        "expansions",
+        "id_keys",
+        "mappings",
+        "memo",
+        "previous",
+        "raw",
+        "terms",
+        "transitions",
+        "type_keys",
+    )
+
+    def __init__(self, raw: dict[str, Any], previous: _Ctx | None) -> None:
+        self.raw = raw
+        self.mappings: dict[str, Any] = raw["mappings"]
+        self.previous = previous
+        self.terms: dict[str, _Term] = {}
+        self.expansions: dict[str, Any] = {}
+        # local context (its key) and mode -> the context it leads to
+        self.transitions: dict[tuple[Any, int], _Ctx] = {}
+        # (active property, id of a FrozenDict) -> its quads, made once
+        self.memo: dict[tuple[str, int], _Shared] = {}
+        aliases = {k: m.get("@id") for k, m in self.mappings.items() if m}
+        self.type_keys = frozenset(["@type", *(k for k, v in aliases.items() if v == "@type")])
+        self.id_keys = frozenset(["@id", *(k for k, v in aliases.items() if v == "@id")])
+
+
 class _Contexts:
     """pyld's processed contexts and the terms read from them, kept across documents.
 
-    Processed contexts are keyed by the active context they were applied to and by the local
-    context: a URL, or the identity of a scoped context object held by a processed context
-    (kept alive here, so the identity cannot be reused), or the JSON text of an inline one.
+    A processed context is found from the active context it was applied to and the local
+    context: a URL, the identity of a scoped context object held by a processed context (kept
+    alive, so the identity cannot be reused), or the JSON text of one written in a document.
     """
 
     def __init__(self, registry: ContextRegistry, options: dict[str, Any]) -> None:
         self.registry = registry
         self.options = options
         self.processor = jsonld.JsonLdProcessor()
-        self.initial: dict[str, Any] = self.processor._get_initial_context(options)
-        self._processed: dict[tuple[int, Any, int], tuple[Any, dict[str, Any]]] = {}
-        # per active context: the context itself (kept alive), its terms, its key expansions
-        self._terms: dict[int, tuple[dict[str, Any], dict[str, _Term], dict[str, Any]]] = {}
         self._expand_iri = self.processor._expand_iri
+        self._wrapped: dict[int, _Ctx] = {}
+        self.shared_count = 0
+        self._keep: list[Any] = []
+        self.initial = self.wrap(self.processor._get_initial_context(options))
 
-    def term(self, ctx: dict[str, Any], key: str) -> _Term:
-        entry = self._terms.get(id(ctx))
-        if entry is None:
-            entry = self._terms[id(ctx)] = (ctx, {}, {})
-        terms = entry[1]
-        found = terms.get(key)
-        if found is None:
-            if _KEYWORD_LIKE.match(key) and key not in ("@id", "@type", "@context"):
-                raise Unsupported(key)
-            found = terms[key] = _Term(ctx, key, self._expand_iri)
+    def wrap(self, raw: dict[str, Any]) -> _Ctx:
+        found = self._wrapped.get(id(raw))
+        if found is None or found.raw is not raw:
+            previous = raw.get("previousContext")
+            found = _Ctx(raw, self.wrap(previous) if previous is not None else None)
+            self._wrapped[id(raw)] = found
         return found
 
-    def keyword(self, ctx: dict[str, Any], key: str) -> Any:
-        """What ``key`` expands to as a property name (vocab-relative), without raising."""
-        entry = self._terms.get(id(ctx))
-        if entry is None:
-            entry = self._terms[id(ctx)] = (ctx, {}, {})
-        expansions = entry[2]
-        if key not in expansions:
-            expansions[key] = self._expand_iri(ctx, key, vocab=True)
-        return expansions[key]
+    def term(self, ctx: _Ctx, key: str) -> _Term:
+        found = ctx.terms.get(key)
+        if found is None:
+            if _KEYWORD_LIKE.match(key) and key not in ("@id", "@type"):
+                raise Unsupported(key)
+            found = ctx.terms[key] = _Term(ctx.raw, key, self.vocab_iri(ctx, key))
+        return found
 
-    def type_context(self, ctx: dict[str, Any], type_: str) -> Any:
-        """A type's scoped context (pyld's get_context_value(ctx, type, '@context'))."""
-        mapping = ctx["mappings"].get(type_)
-        return mapping.get("@context") if mapping else None
+    def vocab_iri(self, ctx: _Ctx, value: str) -> Any:
+        """pyld's vocab-relative IRI expansion of ``value`` (cached per context)."""
+        expansions = ctx.expansions
+        if value in expansions:
+            return expansions[value]
+        if len(expansions) >= _MAX_CACHED_CONTEXTS:
+            expansions.clear()
+        found = expansions[value] = self._expand_iri(ctx.raw, value, vocab=True, base=None)
+        return found
 
-    def apply(
-        self, ctx: dict[str, Any], local: Any, mode: int, *, inline: bool = False
-    ) -> dict[str, Any]:
+    def apply(self, ctx: _Ctx, local: Any, mode: int, *, inline: bool = False) -> _Ctx:
         """``ctx`` with ``local`` processed on top. ``mode``: 0 plain (an embedded
         ``@context``), 1 property-scoped (override protected), 2 a key's term context
         (propagate, override protected), 3 type-scoped (no propagation)."""
         if inline:
-            # contexts written in the document: new objects each time, so key them by text
-            key: Any = local if isinstance(local, str) else json.dumps(local)
+            # contexts written in the document are new objects each time: key them by text
+            # (a frozen one cannot change, so its identity will do)
+            if isinstance(local, str):
+                key: Any = local
+            elif type(local) is FrozenList or type(local) is FrozenDict:
+                key = id(local)
+                self._keep.append(local)
+            else:
+                key = json.dumps(local)
         else:
             key = id(local)
-        cache_key = (id(ctx), key, mode)
-        found = self._processed.get(cache_key)
+        found = ctx.transitions.get((key, mode))
         if found is not None:
-            return found[1]
+            return found
         try:
             processed = self.processor._process_context(
-                ctx,
+                ctx.raw,
                 local,
                 self.options,
                 override_protected=mode in (1, 2),
@@ -191,31 +222,81 @@ class _Contexts:
             )
         except Exception as error:  # pyld's error, or our ContextError: the general path says
             raise Unsupported("context") from error
-        if len(self._processed) >= _MAX_CACHED_CONTEXTS:
-            self._processed.clear()
-            self._terms.clear()
-        # keep ctx and local alive: their ids are part of the key
-        self._processed[cache_key] = ((ctx, local), processed)
-        return processed
+        if len(self._wrapped) >= _MAX_CACHED_CONTEXTS:
+            self._wrapped.clear()
+            self._keep.clear()
+            self.initial.transitions.clear()
+        found = self.wrap(processed)
+        self._keep.append(local)  # its id is part of the key
+        ctx.transitions[(key, mode)] = found
+        return found
+
+
+class _Shared:
+    """The quads of one frozen node object, made once and reused by every document that
+    holds the same object; its blank nodes have labels of their own (``_:m<n>x<k>``)."""
+
+    __slots__ = ("hashes", "lines", "node", "quads", "subject")
+
+    def __init__(self, node: FrozenDict, subject: str, walk: _Walk, hashes: dict[str, str]) -> None:
+        self.node = node  # kept alive: its id is the key
+        self.subject = subject
+        self.quads = walk.quads
+        self.lines = walk.lines
+        self.hashes = hashes
 
 
 class _Walk:
     """One document's walk: quads out, blank nodes numbered in the order they are met."""
 
-    __slots__ = ("contexts", "count", "quads")
+    __slots__ = ("contexts", "count", "known", "lines", "prefix", "quads", "reuse", "used")
 
-    def __init__(self, contexts: _Contexts) -> None:
+    def __init__(self, contexts: _Contexts, prefix: str = "_:g", *, reuse: bool = True) -> None:
         self.contexts = contexts
+        # quads with a blank node or in a named graph; the others written out at once
         self.quads: list[SerializedQuad] = []
+        self.lines: list[str] = []
         self.count = 0
+        self.prefix = prefix
+        self.reuse = reuse
+        self.known: dict[str, str] = {}
+        self.used: set[int] = set()
 
     def blank(self) -> str:
         self.count += 1
-        return f"_:g{self.count}"
+        return f"{self.prefix}{self.count}"
+
+    def emit(self, s: str, p: str, o: str, g: str) -> None:
+        if g or s[0] == "_" or o[0] == "_":
+            self.quads.append((s, p, o, g))
+        else:
+            self.lines.append(f"{s} {p} {o} .\n")
+
+    def shared(self, ctx: _Ctx, key: str, item: FrozenDict) -> str:
+        """A frozen node object in the default graph: its quads from the memo, made once."""
+        memo = ctx.memo
+        entry = memo.get((key, id(item)))
+        if entry is None or entry.node is not item:
+            if len(memo) >= _MAX_CACHED_CONTEXTS:
+                memo.clear()
+            self.contexts.shared_count += 1
+            sub = _Walk(self.contexts, f"_:m{self.contexts.shared_count}x", reuse=False)
+            subject = sub.node(ctx, key, item, "")
+            inner = [f"{sub.prefix}{n}" for n in range(1, sub.count + 1)]
+            hashes = first_degree_hashes(sub.quads, (b for b in inner if b != subject))
+            entry = memo[(key, id(item))] = _Shared(item, subject, sub, hashes)
+        if id(entry) in self.used:
+            # the same object twice in one document: two nodes, so fresh blank nodes
+            return self.node(ctx, key, item, "")
+        self.used.add(id(entry))
+        self.quads.extend(entry.quads)
+        self.lines.extend(entry.lines)
+        self.known.update(entry.hashes)
+        return entry.subject
 
     # pyld _expand, for a JSON object that is a node object
     def node(
-        self, ctx: dict[str, Any], active_property: str | None, element: dict[str, Any], graph: str
+        self, ctx: _Ctx, active_property: str | None, element: Mapping[str, Any], graph: str
     ) -> str:
         contexts = self.contexts
         property_scoped = None
@@ -223,118 +304,131 @@ class _Walk:
             property_scoped = contexts.term(ctx, active_property).scoped
         # a type-scoped context is not propagated into a new node object, unless the object
         # is only a reference ({"id": ...})
-        previous = ctx.get("previousContext")
+        previous = ctx.previous
         if previous is not None:
-            reverts = True
             if len(element) <= 2 and "@context" not in element:
-                for key in sorted(element):
-                    expanded = contexts.keyword(ctx, key)
-                    if expanded == "@value":
+                for key in element:
+                    if contexts.vocab_iri(ctx, key) == "@value":
                         raise Unsupported("value object")
-                    if expanded == "@id" and len(element) == 1:
-                        reverts = False
-                        break
-            if reverts:
+            if not (len(element) == 1 and next(iter(element)) in ctx.id_keys):
                 ctx = previous
         if property_scoped is not None:
             ctx = contexts.apply(ctx, property_scoped, 1)
         # _prepare_nested_context: the node's own @context, then its types' scoped contexts
         if "@context" in element:
-            local = element["@context"]
-            ctx = contexts.apply(ctx, local, 0, inline=True)
+            ctx = contexts.apply(ctx, element["@context"], 0, inline=True)
         type_scoped = ctx
+        type_keys = type_scoped.type_keys
         types: list[str] = []
-        type_keys: list[str] = []
-        node_id: str | None = None
-        for key in sorted(element):
-            if key == "@context":
-                continue
-            if contexts.keyword(type_scoped, key) == "@type":
-                type_keys.append(key)
+        found_type_keys = []
+        for key in element:
+            if key in type_keys:
+                found_type_keys.append(key)
                 value = element[key]
                 for type_ in value if isinstance(value, list) else [value]:
                     if not isinstance(type_, str):
                         raise Unsupported("@type")
                     types.append(type_)
-        for type_ in sorted(types):
-            scoped = contexts.type_context(type_scoped, type_)
-            if scoped is not None and scoped is not False:
-                ctx = contexts.apply(ctx, scoped, 3)
+        if types:
+            if len(found_type_keys) > 1:
+                raise Unsupported("two @type keys")  # pyld applies their contexts key by key
+            types.sort()
+            mappings = type_scoped.mappings
+            for type_ in types:
+                mapping = mappings.get(type_)
+                scoped = mapping.get("@context") if mapping else None
+                if scoped is not None and scoped is not False:
+                    ctx = contexts.apply(ctx, scoped, 3)
         # _expand_object
+        node_id: str | None = None
         properties: list[tuple[str, _Term, Any]] = []
+        terms = ctx.terms
         for key, value in element.items():
             if key == "@context":
                 continue
-            term = contexts.term(ctx, key)
+            term = terms.get(key) or contexts.term(ctx, key)
             kind = term.kind
             if kind == _PROPERTY:
-                if key in type_keys:
-                    raise Unsupported("@type alias")
                 properties.append((key, term, value))
             elif kind == _ID:
                 if node_id is not None or not isinstance(value, str):
                     raise Unsupported("@id")
-                node_id = self.iri(ctx, value, vocab=False)
-            elif kind == _TYPE:
-                if key not in type_keys:
-                    raise Unsupported("@type alias")  # a type-scoped context made it one
-            else:
-                raise Unsupported(key)
+                node_id = self.iri(ctx, value)
+            if (kind == _TYPE) != (key in found_type_keys):
+                raise Unsupported("@type alias")  # a type-scoped context changed what it is
         if active_property is None and not properties and not types:
             raise Unsupported("free-floating node")
         subject = node_id if node_id is not None else self.blank()
-        quads = self.quads
+        emit = self.emit
         for type_ in types:
-            quads.append((subject, _RDF_TYPE, self.iri(type_scoped, type_, vocab=True), graph))
+            emit(subject, _RDF_TYPE, self.type_iri(type_scoped, type_), graph)
         for key, term, value in properties:
-            self.values(ctx, key, term, value, subject, graph)
+            if value is not None:
+                self.values(ctx, key, term, value, subject, graph)
         return subject
 
     def values(
-        self, ctx: dict[str, Any], key: str, term: _Term, value: Any, subject: str, graph: str
+        self, ctx: _Ctx, key: str, term: _Term, value: Any, subject: str, graph: str
     ) -> None:
         """One property of a node: its values expanded and written as quads."""
-        term_ctx = ctx
         if term.scoped is not None:
-            term_ctx = self.contexts.apply(ctx, term.scoped, 2)
-            inner = self.contexts.term(term_ctx, key)
+            ctx = self.contexts.apply(ctx, term.scoped, 2)
+            inner = self.contexts.term(ctx, key)
             if inner.iri != term.iri or inner.container != term.container:
                 raise Unsupported(key)  # a scoped context that redefines its own term
-            value_term = inner
-        else:
-            value_term = term
-        if value is None:
-            return  # dropped, even in a list container
-        items = value if isinstance(value, list) else [value]
+            term = inner
         predicate = term.iri
-        quads = self.quads
-        if term.container == _LIST:
-            quads.append((subject, predicate, self.rdf_list(term_ctx, key, value_term, items, graph), graph))
+        emit = self.emit
+        container = term.container
+        if container == _LIST:
+            items = value if isinstance(value, list) else [value]
+            emit(subject, predicate, self.rdf_list(ctx, key, term, items, graph), graph)
             return
-        for item in items:
-            if item is None:
-                continue
-            if term.container == _GRAPH:
+        if container == _GRAPH:
+            for item in value if isinstance(value, list) else [value]:
+                if item is None:
+                    continue
                 if not isinstance(item, dict):
                     raise Unsupported("@graph container value")
                 graph_name = self.blank()
-                self.node(term_ctx, key, item, graph_name)
-                quads.append((subject, predicate, graph_name, graph))
-                continue
-            quads.append((subject, predicate, self.value(term_ctx, key, value_term, item, graph), graph))
+                self.node(ctx, key, item, graph_name)
+                emit(subject, predicate, graph_name, graph)
+            return
+        if isinstance(value, list):
+            for item in value:
+                if item is not None:
+                    emit(subject, predicate, self.value(ctx, key, term, item, graph), graph)
+        else:
+            emit(subject, predicate, self.value(ctx, key, term, value, graph), graph)
 
-    def value(self, ctx: dict[str, Any], key: str, term: _Term, item: Any, graph: str) -> str:
+    def value(self, ctx: _Ctx, key: str, term: _Term, item: Any, graph: str) -> str:
         """One value (pyld _expand_value, then _object_to_rdf) as an N-Quads term."""
+        coercion = term.coercion
+        if isinstance(item, str):
+            if coercion is None:
+                if term.language is None and term.direction is None:
+                    return f'"{escape_literal(item)}"'
+            elif coercion == "@id":
+                return self.iri(ctx, item)
+            elif coercion == "@vocab":
+                return self.type_iri(ctx, item)
+            elif coercion != "@none":
+                if coercion == _XSD_DOUBLE:
+                    raise Unsupported("string typed as xsd:double")
+                if coercion == _XSD_STRING:
+                    return f'"{escape_literal(item)}"'
+                return f'"{escape_literal(item)}"^^<{coercion}>'
+            if term.direction is not None:
+                raise Unsupported("@direction")
+            if term.language is not None:
+                return f'"{escape_literal(item)}"@{term.language}'
+            return f'"{escape_literal(item)}"'
         if isinstance(item, dict):
+            if self.reuse and graph == "" and type(item) is FrozenDict:
+                return self.shared(ctx, key, item)
             return self.node(ctx, key, item, graph)
         if isinstance(item, list):
             raise Unsupported("nested array")
-        coercion = term.coercion
-        if isinstance(item, str):
-            if coercion == "@id":
-                return self.iri(ctx, item, vocab=False)
-            if coercion == "@vocab":
-                return self.iri(ctx, item, vocab=True)
         datatype = coercion if coercion not in (None, "@id", "@vocab", "@none") else None
         if isinstance(item, bool):
             text = "true" if item else "false"
@@ -349,23 +443,9 @@ class _Walk:
             if datatype == _XSD_DOUBLE or abs(item) >= 1e21:
                 return f'"{_canonicalize_double(float(item))}"^^<{datatype or _XSD_DOUBLE}>'
             return f'"{item}"^^<{datatype or _XSD_INTEGER}>'
-        if not isinstance(item, str):
-            raise Unsupported("value")
-        if datatype is not None:
-            if datatype == _XSD_DOUBLE:
-                raise Unsupported("string typed as xsd:double")
-            if datatype == _XSD_STRING:
-                return f'"{escape_literal(item)}"'
-            return f'"{escape_literal(item)}"^^<{datatype}>'
-        if term.direction is not None:
-            raise Unsupported("@direction")
-        if term.language is not None:
-            return f'"{escape_literal(item)}"@{term.language}'
-        return f'"{escape_literal(item)}"'
+        raise Unsupported("value")
 
-    def rdf_list(
-        self, ctx: dict[str, Any], key: str, term: _Term, items: list[Any], graph: str
-    ) -> str:
+    def rdf_list(self, ctx: _Ctx, key: str, term: _Term, items: list[Any], graph: str) -> str:
         """pyld _list_to_rdf: rdf:first/rdf:rest cells, or rdf:nil for an empty list."""
         objects = []
         for item in items:
@@ -385,15 +465,35 @@ class _Walk:
             cell = following
         return head
 
-    def iri(self, ctx: dict[str, Any], value: str, *, vocab: bool) -> str:
-        """An ``@id``, ``@type`` or coerced value as an N-Quads IRI or blank node, if safe
-        mode and pyld's to_rdf both accept it."""
-        expanded = self.contexts._expand_iri(ctx, value, vocab=vocab, base=None)
+    def iri(self, ctx: _Ctx, value: str) -> str:
+        """An ``@id`` or ``@id``-coerced value: pyld's document-relative expansion with no
+        base (``_expand_iri`` with ``vocab=False``), then the checks of safe mode and of
+        pyld's to_rdf."""
+        colon = value.find(":")
+        if colon <= 0 or value[0] == "@":
+            raise Unsupported("relative IRI")  # or a keyword: the general path decides
+        prefix = value[:colon]
+        suffix = value[colon + 1 :]
+        if prefix == "_":
+            expanded = value
+        elif suffix.startswith("//"):
+            expanded = value
+        else:
+            mapping = ctx.mappings.get(prefix)
+            expanded = mapping["@id"] + suffix if mapping and mapping.get("_prefix") else value
+        return self.checked(expanded)
+
+    def type_iri(self, ctx: _Ctx, value: str) -> str:
+        """A ``@type`` or ``@vocab``-coerced value: vocab-relative expansion, then the checks."""
+        return self.checked(self.contexts.vocab_iri(ctx, value))
+
+    @staticmethod
+    def checked(expanded: Any) -> str:
         if not isinstance(expanded, str) or not _PYLD_ABSOLUTE.match(expanded):
             raise Unsupported("relative IRI")
-        if expanded.startswith("_:"):
+        if expanded[0] == "_" and expanded[1] == ":":
             return "_:d" + expanded[2:]
-        if not _SAFE_ABSOLUTE.match(expanded) or expanded.startswith("@"):
+        if not _SAFE_ABSOLUTE.match(expanded):
             raise Unsupported("IRI")
         return f"<{expanded}>"
 
@@ -413,8 +513,11 @@ def _contexts_for(registry: ContextRegistry, options: dict[str, Any]) -> _Contex
 
 def dataset_of(
     document: Mapping[str, Any], registry: ContextRegistry, options: dict[str, Any]
-) -> list[SerializedQuad]:
-    """The RDF dataset of ``document`` as serialized quads (graph ``""`` for the default).
+) -> tuple[list[SerializedQuad], list[str], dict[str, str]]:
+    """The RDF dataset of ``document``, for ``rdfc.canonical_nquads_of``: the quads that
+    have a blank node or a named graph, as serialized quads (graph ``""`` for the default);
+    the other quads as N-Quads lines; and the first-degree hashes already known for blank
+    nodes of shared (frozen) parts.
 
     ``options`` are the pyld options of the general path (same loader and resolver). Raises
     ``Unsupported`` for anything outside the fast path; nothing else.
@@ -423,9 +526,9 @@ def dataset_of(
         raise Unsupported("document")
     walk = _Walk(_contexts_for(registry, options))
     try:
-        walk.node(walk.contexts.initial, None, document, "")  # type: ignore[arg-type]
+        walk.node(walk.contexts.initial, None, document, "")
     except Unsupported:
         raise
     except (RecursionError, TypeError, ValueError, KeyError, AttributeError) as error:
         raise Unsupported(type(error).__name__) from error
-    return walk.quads
+    return walk.quads, walk.lines, walk.known

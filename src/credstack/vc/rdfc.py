@@ -29,6 +29,7 @@ __all__ = [
     "canonical_nquads",
     "canonical_nquads_of",
     "escape_literal",
+    "first_degree_hashes",
     "quads_from_pyld",
     "serialize_quad",
     "serialize_term",
@@ -139,8 +140,10 @@ class _IdentifierIssuer:
 class _Canonicalizer:
     """One run of the algorithm over serialized quads; blank nodes are terms starting ``_:``."""
 
-    def __init__(self, quads: Sequence[SerializedQuad]) -> None:
-        self.quads = quads
+    def __init__(self, quads: Iterable[SerializedQuad]) -> None:
+        # quads without blank nodes are written out at once; the rest wait for their labels
+        self.quads: list[SerializedQuad] = []
+        self.lines: list[str] = []
         self.bnode_quads: dict[str, list[SerializedQuad]] = {}
         self.canonical = _IdentifierIssuer("c14n")
         self.first_degree: dict[str, str] = {}
@@ -148,13 +151,25 @@ class _Canonicalizer:
         # §4.4.3 step 2: map every blank node to the quads it occurs in.
         bnode_quads = self.bnode_quads
         for quad in quads:
-            s, _, o, g = quad
+            s, p, o, g = quad
+            blank = False
             if s[0] == "_":
                 bnode_quads.setdefault(s, []).append(quad)
+                blank = True
             if o[0] == "_" and o != s:
                 bnode_quads.setdefault(o, []).append(quad)
-            if g and g[0] == "_" and g != s and g != o:
-                bnode_quads.setdefault(g, []).append(quad)
+                blank = True
+            if g:
+                if g[0] == "_":
+                    if g != s and g != o:
+                        bnode_quads.setdefault(g, []).append(quad)
+                    blank = True
+                if not blank:
+                    self.lines.append(f"{s} {p} {o} {g} .\n")
+            elif not blank:
+                self.lines.append(f"{s} {p} {o} .\n")
+            if blank:
+                self.quads.append(quad)
 
     # §4.6 Hash First Degree Quads
     def hash_first_degree(self, reference: str) -> str:
@@ -248,7 +263,9 @@ class _Canonicalizer:
         return path, issuer_copy
 
     # §4.4.3 Canonicalization Algorithm
-    def run(self) -> list[str]:
+    def run(self, known: Mapping[str, str] | None = None) -> list[str]:
+        if known:
+            self.first_degree.update(known)
         by_hash: dict[str, list[str]] = {}
         for bnode in self.bnode_quads:
             by_hash.setdefault(self.hash_first_degree(bnode), []).append(bnode)
@@ -269,19 +286,39 @@ class _Canonicalizer:
                 for existing in issuer.issued:
                     self.canonical.issue(existing)
         labels = {bnode: "_:" + label for bnode, label in self.canonical.issued.items()}
-        lines = [_line(quad, labels) for quad in self.quads]
-        lines.sort()
-        return lines
+        lines = set(self.lines)
+        lines.update([_line(quad, labels) for quad in self.quads])
+        return sorted(lines)
 
 
-def canonical_nquads_of(quads: Iterable[SerializedQuad]) -> str:
+def canonical_nquads_of(
+    quads: Iterable[SerializedQuad],
+    lines: Iterable[str] = (),
+    known_hashes: Mapping[str, str] | None = None,
+) -> str:
     """RDFC-1.0 canonical N-Quads of a dataset of serialized quads: each term as written in
     canonical N-Quads (``<iri>``, ``_:label``, ``"literal"^^<datatype>``), the graph ``""``
     for the default graph. Duplicates are removed, lines sorted, blank nodes relabelled
     ``c14n0``, ``c14n1``, ... Raises ``CanonicalizationError`` when the dataset needs more
-    work than ``MAX_N_DEGREE_CALLS``."""
-    unique = list(dict.fromkeys(quads))
-    return "".join(_Canonicalizer(unique).run())
+    work than ``MAX_N_DEGREE_CALLS``.
+
+    ``lines`` are quads without blank nodes written out already (duplicates allowed).
+    ``known_hashes`` are first-degree hashes (§4.6) computed before, by
+    ``first_degree_hashes``, for blank nodes whose every quad was in the set they were
+    computed from: a part shared by many documents is hashed once.
+    """
+    canonicalizer = _Canonicalizer(dict.fromkeys(quads))
+    canonicalizer.lines.extend(lines)
+    return "".join(canonicalizer.run(known_hashes))
+
+
+def first_degree_hashes(
+    quads: Sequence[SerializedQuad], bnodes: Iterable[str]
+) -> dict[str, str]:
+    """§4.6 Hash First Degree Quads of ``bnodes`` within ``quads``; valid in any larger
+    dataset in which no further quad mentions these blank nodes."""
+    canonicalizer = _Canonicalizer(dict.fromkeys(quads))
+    return {bnode: canonicalizer.hash_first_degree(bnode) for bnode in bnodes}
 
 
 def canonical_nquads(quads: Iterable[Quad]) -> str:
