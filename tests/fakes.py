@@ -18,7 +18,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import threading
-from collections.abc import Container, Iterator
+from collections.abc import Collection, Container, Iterator, Sequence
 from types import TracebackType
 from typing import Self
 
@@ -225,6 +225,27 @@ class MemoryAwardRepository:
             self._duplicates.append(f"award id {award.id}")
             return
         self._store.awards[award.id] = award
+
+    def add_many(self, awards: Sequence[Award]) -> None:
+        for award in awards:
+            self.add(award)
+
+    def prior_ids(
+        self, achievement_id: str, source_keys: Collection[str], recipients: Collection[str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        keys = set(source_keys)
+        wanted = {r.lower() for r in recipients}
+        by_key: dict[str, str] = {}
+        by_recipient: dict[str, str] = {}
+        for award in sorted(self._store.awards.values(), key=lambda a: a.issued_at):
+            if award.achievement_id != achievement_id:
+                continue
+            if award.source_key in keys:
+                by_key.setdefault(award.source_key, award.id)
+            recipient = award.recipient.identifier.lower()
+            if recipient in wanted:
+                by_recipient.setdefault(recipient, award.id)
+        return by_key, by_recipient
 
     def get(self, award_id: str) -> Award:
         award = self._store.awards.get(award_id) if len(award_id) == 36 else None

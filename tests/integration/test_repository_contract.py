@@ -346,6 +346,46 @@ def test_awards_by_source_key_and_by_recipient_ignoring_case(
         assert uow.awards.by_recipient(ACHIEVEMENT, "bob@example.org") is None
 
 
+def test_awards_added_many_at_once_and_prior_ids_of_a_batch(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        uow.achievements.create(version("other-course"))
+        later = award(1, recipient="did:key:z6MkAnn", issued_at=T0 + dt.timedelta(hours=1))
+        earlier = award(2, recipient="did:key:z6MkAnn", source_key="by-id")
+        other = award(3, recipient="bob@example.org", achievement_id="other-course")
+        uow.awards.add_many([later, earlier, other])
+        uow.awards.add_many([])
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.awards.get(later.id) == later
+        assert uow.awards.get(other.id) == other
+        by_key, by_recipient = uow.awards.prior_ids(
+            ACHIEVEMENT, ["by-id", later.source_key, "unknown"], ["DID:KEY:Z6MKANN", "x@y.org"]
+        )
+        assert by_key == {"by-id": earlier.id, later.source_key: later.id}
+        assert by_recipient == {"did:key:z6mkann": earlier.id}  # the earliest
+        assert uow.awards.prior_ids("other-course", ["by-id"], ["bob@example.org"]) == (
+            {},
+            {"bob@example.org": other.id},
+        )
+        assert uow.awards.prior_ids(ACHIEVEMENT, [], []) == ({}, {})
+
+
+def test_a_batch_clashing_with_a_stored_award_is_refused_whole(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        uow.awards.add(award(1, source_key="taken"))
+        uow.commit()
+    with pytest.raises(ConflictError), uow_factory() as uow:
+        uow.awards.add_many([award(2, source_key="fresh"), award(3, source_key="taken")])
+        uow.commit()
+    assert [a.source_key for a in stored_awards(uow_factory)] == ["taken"]
+
+
 def test_awards_are_listed_by_issue_time_then_id_and_filtered(
     uow_factory: UnitOfWorkFactory,
 ) -> None:

@@ -16,8 +16,10 @@ from credstack.domain.awards import AwardRequest, Recipient
 from credstack.domain.issuers import Issuer
 from credstack.ob.identity import IdentityObject
 from credstack.ob.microcredential import elements_document, extension_context
+from credstack.vc.frozen import freeze
 
 __all__ = [
+    "CredentialTemplate",
     "achievement_document",
     "achievement_uri",
     "credential_document",
@@ -158,6 +160,63 @@ def _identifiers(recipient: Recipient, salt: str) -> list[dict[str, Any]]:
     return identifiers
 
 
+class CredentialTemplate:
+    """What every credential of one achievement version shares, built once and frozen.
+
+    The issuer's profile, the achievement (alignments, results, EU elements) and the
+    ``@context`` are the same in every credential of a cohort; frozen, the fast JSON-LD path
+    turns them into RDF once per run instead of once per credential (``credstack.vc.frozen``).
+    A template is plain data: it pickles, so worker processes can sign with it.
+    """
+
+    def __init__(self, issuer: Issuer, version: AchievementVersion, uri: str) -> None:
+        self.spec = version.spec
+        self.uri = uri
+        contexts: list[Any] = [VC_V2, OB_V3P0]
+        if self.spec.micro_credential is not None:
+            contexts.append(extension_context())
+        self.contexts = freeze(contexts)
+        self.profile = freeze(profile_document(issuer))
+        self.achievement = freeze(achievement_document(version, uri))
+
+    def document(
+        self,
+        *,
+        credential_id: str,
+        request: AwardRequest,
+        issued_at: dt.datetime,
+        salt: str,
+        status: list[dict[str, Any]] | dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The unsigned ``OpenBadgeCredential`` for one award (see ``credential_document``)."""
+        recipient = request.recipient
+        subject: dict[str, Any] = {
+            "id": recipient.did,
+            "type": ["AchievementSubject"],
+            "identifier": _identifiers(recipient, salt) or None,
+            "achievement": self.achievement,
+            "narrative": request.narrative,
+            "result": _results(self.spec, self.uri, request),
+        }
+        issued = xsd_date_time(issued_at)
+        document: dict[str, Any] = {
+            "@context": self.contexts,
+            "id": credential_id,
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "issuer": self.profile,
+            "validFrom": issued,
+            "validUntil": xsd_date_time(request.valid_until) if request.valid_until else None,
+            "awardedDate": issued,
+            "name": self.spec.name,
+            "credentialSubject": _drop_none(subject),
+            "evidence": [{"id": request.evidence_url, "type": ["Evidence"]}]
+            if request.evidence_url
+            else None,
+            "credentialStatus": status or None,
+        }
+        return _drop_none(document)
+
+
 def credential_document(
     *,
     credential_id: str,
@@ -172,37 +231,16 @@ def credential_document(
     """The unsigned ``OpenBadgeCredential`` for one award.
 
     ``salt`` salts the recipient's e-mail hash (OB 3.0 IdentityObject); time and salt are
-    parameters so that the same inputs always give the same document.
+    parameters so that the same inputs always give the same document. Issuing many, build a
+    ``CredentialTemplate`` once and call its ``document``.
     """
-    spec = version.spec
-    recipient = request.recipient
-    subject: dict[str, Any] = {
-        "id": recipient.did,
-        "type": ["AchievementSubject"],
-        "identifier": _identifiers(recipient, salt) or None,
-        "achievement": achievement_document(version, uri),
-        "narrative": request.narrative,
-        "result": _results(spec, uri, request),
-    }
-    contexts: list[Any] = [VC_V2, OB_V3P0]
-    if spec.micro_credential is not None:
-        contexts.append(extension_context())
-    document: dict[str, Any] = {
-        "@context": contexts,
-        "id": credential_id,
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": profile_document(issuer),
-        "validFrom": xsd_date_time(issued_at),
-        "validUntil": xsd_date_time(request.valid_until) if request.valid_until else None,
-        "awardedDate": xsd_date_time(issued_at),
-        "name": spec.name,
-        "credentialSubject": _drop_none(subject),
-        "evidence": [{"id": request.evidence_url, "type": ["Evidence"]}]
-        if request.evidence_url
-        else None,
-        "credentialStatus": status or None,
-    }
-    return _drop_none(document)
+    return CredentialTemplate(issuer, version, uri).document(
+        credential_id=credential_id,
+        request=request,
+        issued_at=issued_at,
+        salt=salt,
+        status=status,
+    )
 
 
 def _results(spec: AchievementSpec, uri: str, request: AwardRequest) -> list[dict[str, Any]] | None:

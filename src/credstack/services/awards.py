@@ -19,29 +19,29 @@ from credstack.domain.awards import Award, AwardRequest
 from credstack.domain.errors import ConflictError, InvalidInputError
 from credstack.domain.issuers import Issuer, SigningKeyRecord
 from credstack.domain.status import AuditEvent, StatusAction
-from credstack.ob.awards_v3p0 import (
-    achievement_uri,
-    credential_document,
-    result_description_id,
-)
+from credstack.ob.awards_v3p0 import CredentialTemplate, achievement_uri, result_description_id
+from credstack.services.award_signing import CohortSigner, SigningFailure, SigningRow
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import signing_key
 from credstack.services.ports import UnitOfWork
 from credstack.services.status import StatusSlot, reserve_slots, status_entries
-from credstack.vc import Ed25519KeyPair, sign_credential
-from credstack.vc.errors import VCError
+from credstack.vc import Ed25519KeyPair
 
 __all__ = [
     "IssueContext",
     "SlotPool",
     "build_award",
+    "credential_id_for",
     "issue_award",
     "list_awards",
     "load_issue_context",
     "prior_award",
     "renew_award",
     "show_award",
+    "signed_award",
+    "signing_row",
     "validate_request",
+    "with_validity",
 ]
 
 
@@ -54,6 +54,7 @@ class IssueContext:
     uri: str
     key_record: SigningKeyRecord
     key: Ed25519KeyPair
+    template: CredentialTemplate
 
 
 def load_issue_context(uow: UnitOfWork, deps: ServiceDeps, achievement_id: str) -> IssueContext:
@@ -65,7 +66,8 @@ def load_issue_context(uow: UnitOfWork, deps: ServiceDeps, achievement_id: str) 
         )
     issuer = uow.issuers.get(version.issuer_id)
     record, key = signing_key(uow, deps.vault, issuer.id)
-    return IssueContext(issuer, version, achievement_uri(version, deps.base_url), record, key)
+    uri = achievement_uri(version, deps.base_url)
+    return IssueContext(issuer, version, uri, record, key, CredentialTemplate(issuer, version, uri))
 
 
 def _check_result(context: IssueContext, request: AwardRequest) -> None:
@@ -82,7 +84,7 @@ def _check_result(context: IssueContext, request: AwardRequest) -> None:
         raise InvalidInputError(f"result: '{request.result}' is not one of {', '.join(allowed)}")
 
 
-def _credential_id(deps: ServiceDeps, award_id: str) -> str:
+def credential_id_for(deps: ServiceDeps, award_id: str) -> str:
     if deps.base_url:
         return f"{deps.base_url.rstrip('/')}/credentials/{award_id}"
     return f"urn:uuid:{award_id}"
@@ -95,6 +97,55 @@ def validate_request(deps: ServiceDeps, context: IssueContext, request: AwardReq
         raise InvalidInputError("valid_until is in the past")
 
 
+def with_validity(context: IssueContext, request: AwardRequest, now: dt.datetime) -> AwardRequest:
+    """The request with the definition's default validity (``valid_for_days``) applied."""
+    days = context.version.spec.valid_for_days
+    if request.valid_until is None and days is not None:
+        return dataclasses.replace(request, valid_until=now + dt.timedelta(days=days))
+    return request
+
+
+def signing_row(
+    deps: ServiceDeps, context: IssueContext, request: AwardRequest, award_id: str, slot: StatusSlot
+) -> SigningRow:
+    """What a signer needs for one award besides the template: ids, salt, status entries."""
+    return SigningRow(
+        credential_id=credential_id_for(deps, award_id),
+        request=request,
+        salt=secrets.token_hex(16),
+        status=status_entries(deps, context.issuer.id, slot),
+    )
+
+
+def signed_award(
+    context: IssueContext,
+    award_id: str,
+    row: SigningRow,
+    slot: StatusSlot,
+    issued_at: dt.datetime,
+    text: str,
+    renewed_from: str | None = None,
+) -> Award:
+    """The award record of a credential signed from ``row``."""
+    request = row.request
+    return Award(
+        id=award_id,
+        credential_id=row.credential_id,
+        issuer_id=context.issuer.id,
+        achievement_id=context.version.achievement_id,
+        achievement_version=context.version.version,
+        recipient=request.recipient,
+        issued_at=issued_at,
+        valid_until=request.valid_until,
+        source_key=request.source_key,
+        signing_key_id=context.key_record.id,
+        credential=text,
+        status_list_id=slot.list_id,
+        status_index=slot.index,
+        renewed_from=renewed_from,
+    )
+
+
 def build_award(
     deps: ServiceDeps,
     context: IssueContext,
@@ -105,40 +156,12 @@ def build_award(
     """Sign one credential (no database access: the caller stores it)."""
     validate_request(deps, context, request)
     now = deps.clock.now()
-    days = context.version.spec.valid_for_days
-    if request.valid_until is None and days is not None:
-        request = dataclasses.replace(request, valid_until=now + dt.timedelta(days=days))
     award_id = str(uuid.uuid4())
-    document = credential_document(
-        credential_id=_credential_id(deps, award_id),
-        issuer=context.issuer,
-        version=context.version,
-        uri=context.uri,
-        request=request,
-        issued_at=now,
-        salt=secrets.token_hex(16),
-        status=status_entries(deps, context.issuer.id, slot),
-    )
-    try:
-        signed = sign_credential(document, context.key, created=now)
-    except VCError as error:
-        raise InvalidInputError(f"cannot sign the credential: {error}") from None
-    return Award(
-        id=award_id,
-        credential_id=document["id"],
-        issuer_id=context.issuer.id,
-        achievement_id=context.version.achievement_id,
-        achievement_version=context.version.version,
-        recipient=request.recipient,
-        issued_at=now,
-        valid_until=request.valid_until,
-        source_key=request.source_key,
-        signing_key_id=context.key_record.id,
-        credential=json.dumps(signed, ensure_ascii=False, indent=2),
-        status_list_id=slot.list_id,
-        status_index=slot.index,
-        renewed_from=renewed_from,
-    )
+    row = signing_row(deps, context, with_validity(context, request, now), award_id, slot)
+    (text,) = CohortSigner(context.template, context.key).sign([row], now)
+    if isinstance(text, SigningFailure):
+        raise InvalidInputError(f"cannot sign the credential: {text.message}")
+    return signed_award(context, award_id, row, slot, now, text, renewed_from)
 
 
 def duplicate_error(existing: Award) -> ConflictError:

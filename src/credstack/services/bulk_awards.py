@@ -1,30 +1,50 @@
 """Issuing a cohort: rows in, one outcome per row out, committed in batches.
 
-A cohort of a million rows is streamed: each row is checked, signed and collected into a
-batch; a batch is stored in one transaction, and only then are its rows reported ``issued``.
-A learner who already has the achievement is ``skipped`` (decision 0011), within the batch as
-well as against what is stored, so the outcome does not depend on the batch size.
+A cohort of a million rows is streamed: rows are checked and collected into a batch; a batch's
+repeats are found with one query (decision 0011: a learner who already has the achievement is
+``skipped``, within the run as well as against what is stored); the rest get status slots and
+go to the signing pool (``award_signing``: this process or one worker per core); a signed batch
+is stored in one transaction (one insert statement), and only then are its rows reported
+``issued``. At most ``workers + 1`` batches are in flight, so memory stays flat however long
+the file is.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 
 from credstack.domain.awards import Award, AwardRequest
 from credstack.domain.errors import ConflictError, CredstackError
+from credstack.services.award_signing import (
+    CohortSigner,
+    Signed,
+    SigningFailure,
+    SigningPool,
+    SigningRow,
+    signing_pool,
+)
 from credstack.services.awards import (
     IssueContext,
     SlotPool,
-    build_award,
     load_issue_context,
     prior_award,
+    signed_award,
+    signing_row,
     validate_request,
+    with_validity,
 )
 from credstack.services.deps import ServiceDeps
-from credstack.services.ports import UnitOfWork
+from credstack.services.status import StatusSlot
 
 __all__ = ["BulkOutcome", "RowInput", "issue_awards"]
+
+#: Rows signed and stored together; one repeat query, one slot reservation, one insert each.
+BATCH_SIZE = 500
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -40,125 +60,191 @@ class BulkOutcome:
 RowInput = tuple[int, AwardRequest | str]
 
 
+@dataclasses.dataclass(slots=True)
+class _Batch:
+    """Rows on their way: signed by the pool, then stored."""
+
+    lines: list[int]
+    ids: list[str]
+    rows: list[SigningRow]
+    slots: list[StatusSlot]
+    issued_at: dt.datetime
+    texts: Future[list[Signed]]
+
+
+class _Run:
+    """One cohort run: the batching, the repeat rule and the commits."""
+
+    def __init__(
+        self, deps: ServiceDeps, context: IssueContext, pool: SigningPool, batch_size: int
+    ) -> None:
+        self.deps = deps
+        self.context = context
+        self.pool = pool
+        self.slots = SlotPool(deps, context, batch_size)
+        self.inflight: deque[_Batch] = deque()
+        # keys of rows sent to the pool but not yet committed (the database cannot see them)
+        self.pending_keys: dict[str, str] = {}
+        self.pending_recipients: dict[str, str] = {}
+
+    def dispatch(self, batch: list[tuple[int, AwardRequest]]) -> list[BulkOutcome]:
+        """Find the batch's repeats, give the rest slots and send them to be signed."""
+        outcomes, fresh = self._without_repeats(batch)
+        if not fresh:
+            return outcomes
+        now = self.deps.clock.now()
+        lines, ids, rows, slots = [], [], [], []
+        for line, request, award_id in fresh:
+            slot = self.slots.take()
+            request = with_validity(self.context, request, now)
+            lines.append(line)
+            ids.append(award_id)
+            rows.append(signing_row(self.deps, self.context, request, award_id, slot))
+            slots.append(slot)
+            self.pending_keys[request.source_key] = award_id
+            self.pending_recipients.setdefault(request.recipient.identifier.lower(), award_id)
+        texts = self.pool.submit(rows, now)
+        self.inflight.append(_Batch(lines, ids, rows, slots, now, texts))
+        return outcomes
+
+    def finish_oldest(self) -> list[BulkOutcome]:
+        """Wait for the oldest batch in flight to be signed, then store it."""
+        batch = self.inflight.popleft()
+        results = batch.texts.result()
+        for row in batch.rows:
+            self.pending_keys.pop(row.request.source_key, None)
+            self.pending_recipients.pop(row.request.recipient.identifier.lower(), None)
+        outcomes = []
+        awards = []
+        for line, award_id, row, slot, result in zip(
+            batch.lines, batch.ids, batch.rows, batch.slots, results, strict=True
+        ):
+            if isinstance(result, SigningFailure):
+                message = f"cannot sign the credential: {result.message}"
+                outcomes.append(BulkOutcome(line, "failed", message))
+                continue
+            award = signed_award(self.context, award_id, row, slot, batch.issued_at, result)
+            awards.append((line, row.request, award))
+        return outcomes + self._commit(awards)
+
+    def _without_repeats(
+        self, batch: list[tuple[int, AwardRequest]]
+    ) -> tuple[list[BulkOutcome], list[tuple[int, AwardRequest, str]]]:
+        """Rows that repeat an award (stored, in flight, or earlier in the batch) are skipped,
+        by the rule of ``prior_award`` applied as if the rows were stored one by one."""
+        achievement_id = self.context.version.achievement_id
+        with self.deps.uow() as uow:
+            stored_keys, stored_recipients = uow.awards.prior_ids(
+                achievement_id,
+                [request.source_key for _, request in batch],
+                [request.recipient.identifier for _, request in batch if request.source_id is None],
+            )
+        by_key = {**stored_keys, **self.pending_keys}
+        by_recipient = {**stored_recipients, **self.pending_recipients}
+        outcomes: list[BulkOutcome] = []
+        fresh: list[tuple[int, AwardRequest, str]] = []
+        batch_keys: dict[str, str] = {}
+        batch_recipients: dict[str, str] = {}
+        for line, request in batch:
+            key = request.source_key
+            recipient = request.recipient.identifier.lower()
+            prior = by_key.get(key) or batch_keys.get(key)
+            if prior is None and request.source_id is None:
+                prior = by_recipient.get(recipient) or batch_recipients.get(recipient)
+            if prior is not None:
+                outcomes.append(BulkOutcome(line, "skipped", f"already issued as {prior}"))
+                continue
+            award_id = str(uuid.uuid4())
+            batch_keys[key] = award_id
+            batch_recipients.setdefault(recipient, award_id)
+            fresh.append((line, request, award_id))
+        return outcomes, fresh
+
+    def _commit(self, items: list[tuple[int, AwardRequest, Award]]) -> list[BulkOutcome]:
+        """Store a batch in one transaction; when it clashes (another process issued the same
+        award meanwhile), fall back to one row at a time so that each row gets its own true
+        outcome."""
+        if not items:
+            return []
+        with self.deps.uow() as uow:
+            uow.awards.add_many([award for _, _, award in items])
+            try:
+                uow.commit()
+            except ConflictError:
+                return [self._commit_one(line, request, award) for line, request, award in items]
+        return [BulkOutcome(line, "issued", award.id, award.id) for line, _, award in items]
+
+    def _commit_one(self, line: int, request: AwardRequest, award: Award) -> BulkOutcome:
+        with self.deps.uow() as uow:
+            prior = prior_award(uow, request)
+            if prior is not None:
+                return BulkOutcome(line, "skipped", f"already issued as {prior.id}")
+            uow.awards.add(award)
+            try:
+                uow.commit()
+            except ConflictError as error:
+                return BulkOutcome(line, "failed", f"not stored: {error}")
+        return BulkOutcome(line, "issued", award.id, award.id)
+
+
 def issue_awards(
     deps: ServiceDeps,
     achievement_id: str,
     rows: Iterable[RowInput],
     *,
-    batch_size: int = 200,
+    batch_size: int = BATCH_SIZE,
+    workers: int = 1,
     on_outcome: Callable[[BulkOutcome], None] | None = None,
 ) -> Iterator[BulkOutcome]:
     """Issue a cohort, streaming: one outcome per input row.
 
     ``rows`` are ``(line, request)`` pairs, or ``(line, message)`` for rows the caller could
-    not parse. Awards are committed in batches; an outcome says ``issued`` only after its
-    batch is committed, so every reported award exists; rows that fail are reported at once,
-    so outcomes come in the order they are settled, not strictly in line order. A learner
-    who already has the achievement is ``skipped``: running the same file twice issues
-    nothing new.
+    not parse. ``workers`` processes sign (1: this process). Awards are committed in batches;
+    an outcome says ``issued`` only after its batch is committed, so every reported award
+    exists; rows that fail or repeat are reported when their batch is dispatched, so outcomes
+    come in the order they are settled, not strictly in line order. A learner who already has
+    the achievement is ``skipped``: running the same file twice issues nothing new.
     """
     with deps.uow() as uow:
         context = load_issue_context(uow, deps, achievement_id)
-    slots = SlotPool(deps, context, batch_size)
-    batch: list[tuple[int, AwardRequest, Award]] = []
-    pending: list[BulkOutcome] = []
-    for line, item in rows:
-        if isinstance(item, str):
-            pending.append(BulkOutcome(line, "failed", item))
-        else:
-            pending.extend(_prepare(deps, context, slots, line, item, batch))
-        if len(batch) >= batch_size:
-            pending.extend(_commit(deps, batch))
+    with signing_pool(CohortSigner(context.template, context.key), workers) as pool:
+        run = _Run(deps, context, pool, batch_size)
+        # signed here, a batch is stored at once; with workers, keep each of them busy
+        in_flight = workers if workers > 1 else 0
+        batch: list[tuple[int, AwardRequest]] = []
+        pending: list[BulkOutcome] = []
+        for line, item in rows:
+            if isinstance(item, str):
+                pending.append(BulkOutcome(line, "failed", item))
+            elif item.achievement_id != context.version.achievement_id:
+                pending.append(BulkOutcome(line, "failed", "row is for another achievement"))
+            else:
+                try:
+                    validate_request(deps, context, item)
+                except CredstackError as error:
+                    pending.append(BulkOutcome(line, "failed", str(error)))
+                else:
+                    batch.append((line, item))
+            if len(batch) >= batch_size:
+                pending.extend(run.dispatch(batch))
+                batch = []
+                while len(run.inflight) > in_flight:
+                    pending.extend(run.finish_oldest())
+            yield from _drain(pending, on_outcome)
+        if batch:
+            pending.extend(run.dispatch(batch))
+        while run.inflight:
+            pending.extend(run.finish_oldest())
         yield from _drain(pending, on_outcome)
-    pending.extend(_commit(deps, batch))
-    yield from _drain(pending, on_outcome)
 
 
 def _drain(
     pending: list[BulkOutcome], on_outcome: Callable[[BulkOutcome], None] | None
 ) -> Iterator[BulkOutcome]:
-    # Outcomes of uncommitted rows wait in the batch; everything else goes out in line order.
+    # Outcomes of rows in flight wait for their batch; everything else goes out in line order.
     ready = sorted(pending, key=lambda o: o.line)
     pending.clear()
     for outcome in ready:
         if on_outcome is not None:
             on_outcome(outcome)
         yield outcome
-
-
-def _prepare(
-    deps: ServiceDeps,
-    context: IssueContext,
-    slots: SlotPool,
-    line: int,
-    request: AwardRequest,
-    batch: list[tuple[int, AwardRequest, Award]],
-) -> list[BulkOutcome]:
-    if request.achievement_id != context.version.achievement_id:
-        return [BulkOutcome(line, "failed", "row is for another achievement")]
-    try:
-        validate_request(deps, context, request)
-        award = build_award(deps, context, request, slots.take())
-    except CredstackError as error:
-        return [BulkOutcome(line, "failed", str(error))]
-    batch.append((line, request, award))
-    return []
-
-
-def _commit(deps: ServiceDeps, batch: list[tuple[int, AwardRequest, Award]]) -> list[BulkOutcome]:
-    """Store a batch in one transaction; when it clashes, fall back to one row at a time
-    so that each row gets its own true outcome."""
-    if not batch:
-        return []
-    items = list(batch)
-    batch.clear()
-    with deps.uow() as uow:
-        repeats = _repeats(uow, items)
-        fresh = [(line, award) for line, _, award in items if line not in repeats]
-        for _, award in fresh:
-            uow.awards.add(award)
-        try:
-            uow.commit()
-        except ConflictError:
-            return [_commit_one(deps, line, request, award) for line, request, award in items]
-    outcomes = [
-        BulkOutcome(line, "skipped", f"already issued as {prior}")
-        for line, prior in repeats.items()
-    ]
-    outcomes += [BulkOutcome(line, "issued", award.id, award.id) for line, award in fresh]
-    return outcomes
-
-
-def _repeats(uow: UnitOfWork, items: list[tuple[int, AwardRequest, Award]]) -> dict[int, str]:
-    """Line → the award it repeats: one stored already, or an earlier row of this batch
-    (the rule of ``prior_award``, applied to the batch as if it were stored row by row)."""
-    found: dict[int, str] = {}
-    by_key: dict[str, str] = {}
-    by_recipient: dict[str, str] = {}
-    for line, request, award in items:
-        recipient = request.recipient.identifier.lower()
-        prior = by_key.get(award.source_key)
-        if prior is None and request.source_id is None:
-            prior = by_recipient.get(recipient)
-        if prior is None:
-            stored = prior_award(uow, request)
-            prior = stored.id if stored is not None else None
-        if prior is not None:
-            found[line] = prior
-            continue
-        by_key[award.source_key] = award.id
-        by_recipient.setdefault(recipient, award.id)
-    return found
-
-
-def _commit_one(deps: ServiceDeps, line: int, request: AwardRequest, award: Award) -> BulkOutcome:
-    with deps.uow() as uow:
-        prior = prior_award(uow, request)
-        if prior is not None:
-            return BulkOutcome(line, "skipped", f"already issued as {prior.id}")
-        uow.awards.add(award)
-        try:
-            uow.commit()
-        except ConflictError as error:
-            return BulkOutcome(line, "failed", f"not stored: {error}")
-    return BulkOutcome(line, "issued", award.id, award.id)

@@ -7,7 +7,7 @@ in-memory implementations the unit tests use.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -100,6 +100,18 @@ class AchievementRepository(Protocol):
 
 class AwardRepository(Protocol):
     def add(self, award: Award) -> None: ...
+
+    def add_many(self, awards: Sequence[Award]) -> None:
+        """Store many at once (one statement per batch, for cohorts)."""
+        ...
+
+    def prior_ids(
+        self, achievement_id: str, source_keys: Collection[str], recipients: Collection[str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """For a batch: the award ids of this achievement already stored under these source
+        keys (source key -> id), and the earliest award to each of these recipients
+        (lower-cased identifier -> id)."""
+        ...
 
     def get(self, award_id: str) -> Award:
         """By award id or credential id; raises ``NotFoundError``."""

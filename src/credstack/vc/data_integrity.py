@@ -131,12 +131,12 @@ def with_proof_context(unsecured: Mapping[str, Any], proof: Mapping[str, Any]) -
     A proof that carries its own ``@context`` must match the start of the document's, and then
     stands in for it; otherwise the document is taken as it is. Raises ``ProofError``.
     """
-    document = copy.deepcopy(dict(unsecured))
+    document = dict(unsecured)  # shallow: nothing below changes the values it shares
     if "@context" in proof:
         proof_list = _as_list(proof["@context"])
         if _as_list(document.get("@context"))[: len(proof_list)] != proof_list:
             raise ProofError("the proof's @context does not match the document's")
-        document["@context"] = copy.deepcopy(proof["@context"])
+        document["@context"] = proof["@context"]
     return document
 
 
@@ -170,6 +170,8 @@ def add_proof(
 ) -> dict[str, Any]:
     """A copy of ``document`` with one more proof (VC Data Integrity §4.2 "Add Proof").
 
+    The copy is shallow: it shares the document's values, which are not changed.
+
     An existing proof is kept and the new one is added beside it (a proof set, §4.3), or
     after it when ``previous_proof`` names it (a proof chain). Raises ``VCError`` subclasses
     when the document cannot be secured, e.g. ``SafeModeError`` for an undefined term.
@@ -181,7 +183,9 @@ def add_proof(
     if not key.id:
         raise ProofError("the signing key has no verification method id")
     existing = proofs_of(document)
-    unsecured = {k: copy.deepcopy(v) for k, v in document.items() if k != "proof"}
+    # Shallow copies throughout: signing reads the document and never changes it, and a
+    # cohort's credentials share their frozen parts (credstack.vc.frozen) on purpose.
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
     # §4.3 step: a chained proof signs over the proofs it names as previous.
     if options.previous_proof is not None:
         wanted = (
@@ -214,7 +218,7 @@ def add_proof(
     if getattr(suite, "proof_carries_context", False) and "@context" in document:
         config["@context"] = copy.deepcopy(document["@context"])
     proof = {**config, "proofValue": proof_value}
-    secured = {k: copy.deepcopy(v) for k, v in document.items() if k != "proof"}
+    secured = {k: v for k, v in document.items() if k != "proof"}
     secured["proof"] = [*existing, proof] if existing else proof
     return secured
 
@@ -244,7 +248,7 @@ def _check_proof_shape(proof: Any, expected_purpose: str, now: dt.datetime | Non
 
 def _unsecured_for(document: Mapping[str, Any], proof: Mapping[str, Any]) -> dict[str, Any]:
     """The document as it was when ``proof`` was made (§4.4 step for chains)."""
-    unsecured = {k: copy.deepcopy(v) for k, v in document.items() if k != "proof"}
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
     previous = proof.get("previousProof")
     if previous is None:
         return unsecured

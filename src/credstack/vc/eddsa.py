@@ -8,6 +8,7 @@ differ only in how the document and proof configuration are canonicalised and wh
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,12 +18,54 @@ from credstack.vc.contexts import ContextRegistry
 from credstack.vc.data_integrity import with_proof_context
 from credstack.vc.dids import PublicKey
 from credstack.vc.errors import KeyFormatError, ProofError
+from credstack.vc.frozen import FrozenDict, FrozenList
 from credstack.vc.keys import Ed25519KeyPair, verify_ed25519
 from credstack.vc.multibase import b58decode, b58encode
 
 __all__ = ["EdDSASuite", "Transform"]
 
 Transform = Callable[[Mapping[str, Any], ContextRegistry], bytes]
+
+
+_MAX_CONFIG_HASHES = 1_024
+
+
+def _config_key(config: Mapping[str, Any], registry: ContextRegistry) -> tuple[Any, ...] | None:
+    """What decides a proof configuration's canonical form, or ``None`` when it is not a
+    plain one (any value but ``@context`` that is not a string). The registry is part of it:
+    another registry may define the context's terms otherwise."""
+    fields = []
+    for name, value in config.items():
+        if name == "@context":
+            continue
+        if not isinstance(value, str):
+            return None
+        fields.append((name, value))
+    fields.sort()
+    context = config.get("@context")
+    if type(context) is FrozenList or type(context) is FrozenDict:
+        # cannot change: its identity will do (the key holds it, so the id is not reused)
+        return (registry, id(context), _Held(context), *fields)
+    try:
+        context_key = json.dumps(context)
+    except (TypeError, ValueError):
+        return None
+    return (registry, context_key, *fields)
+
+
+class _Held:
+    """Keeps an object alive inside a dictionary key without taking part in equality."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Held)
+
+    def __hash__(self) -> int:
+        return 0
 
 
 class EdDSASuite:
@@ -48,6 +91,7 @@ class EdDSASuite:
         self.proof_carries_context = proof_carries_context
         self._transform = transform
         self._context_for_config = context_for_config
+        self._config_hashes: dict[tuple[Any, ...], bytes] = {}
 
     def hash_data(
         self,
@@ -56,9 +100,24 @@ class EdDSASuite:
         registry: ContextRegistry,
     ) -> bytes:
         """§3.3.4 "Hashing": SHA-256 of the canonical config, then of the canonical document."""
-        proof_hash = hashlib.sha256(self._transform(config, registry)).digest()
-        document_hash = hashlib.sha256(self._transform(unsecured, registry)).digest()
-        return proof_hash + document_hash
+        return (
+            self.config_hash(config, registry)
+            + hashlib.sha256(self._transform(unsecured, registry)).digest()
+        )
+
+    def config_hash(self, config: Mapping[str, Any], registry: ContextRegistry) -> bytes:
+        """SHA-256 of the canonical proof configuration, remembered: a cohort signed in the
+        same second shares one configuration (same key, time, purpose and context)."""
+        key = _config_key(config, registry)
+        if key is None:
+            return hashlib.sha256(self._transform(config, registry)).digest()
+        found = self._config_hashes.get(key)
+        if found is None:
+            if len(self._config_hashes) >= _MAX_CONFIG_HASHES:
+                self._config_hashes.clear()
+            found = hashlib.sha256(self._transform(config, registry)).digest()
+            self._config_hashes[key] = found
+        return found
 
     def proof_config(
         self, unsecured: Mapping[str, Any], options: Mapping[str, Any]

@@ -34,7 +34,7 @@ class FrozenDict(dict[str, Any]):
 
     __setitem__ = _refuse
     __delitem__ = _refuse
-    __ior__ = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse
     clear = _refuse
     pop = _refuse
     popitem = _refuse
@@ -59,17 +59,17 @@ class FrozenList(list[Any]):
     def __init__(self, items: Iterable[Any] = ()) -> None:
         super().__init__(freeze(item) for item in items)
 
-    __setitem__ = _refuse  # type: ignore[assignment]
-    __delitem__ = _refuse  # type: ignore[assignment]
-    __iadd__ = _refuse  # type: ignore[assignment]
-    __imul__ = _refuse  # type: ignore[assignment]
+    __setitem__ = _refuse
+    __delitem__ = _refuse
+    __iadd__ = _refuse
+    __imul__ = _refuse
     append = _refuse
     extend = _refuse
     insert = _refuse
-    pop = _refuse  # type: ignore[assignment]
+    pop = _refuse
     remove = _refuse
     clear = _refuse
-    sort = _refuse  # type: ignore[assignment]
+    sort = _refuse
     reverse = _refuse
 
     def __copy__(self) -> FrozenList:
@@ -80,7 +80,6 @@ class FrozenList(list[Any]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (FrozenList, (list(self),))
-
 
 
 def freeze(value: Any) -> Any:

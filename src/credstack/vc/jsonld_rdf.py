@@ -73,7 +73,7 @@ class Unsupported(Exception):  # noqa: N818 - a signal to fall back, not an erro
 class _Term:
     """What the walk needs of one key in one active context (pyld's term definition, read once)."""
 
-    __slots__ = ("container", "coercion", "direction", "iri", "kind", "language", "scoped")
+    __slots__ = ("coercion", "container", "direction", "iri", "kind", "language", "scoped")
 
     def __init__(self, ctx: dict[str, Any], key: str, expanded: Any) -> None:
         if expanded == "@id":
@@ -474,9 +474,7 @@ class _Walk:
             raise Unsupported("relative IRI")  # or a keyword: the general path decides
         prefix = value[:colon]
         suffix = value[colon + 1 :]
-        if prefix == "_":
-            expanded = value
-        elif suffix.startswith("//"):
+        if prefix == "_" or suffix.startswith("//"):
             expanded = value
         else:
             mapping = ctx.mappings.get(prefix)

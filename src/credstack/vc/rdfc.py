@@ -312,9 +312,7 @@ def canonical_nquads_of(
     return "".join(canonicalizer.run(known_hashes))
 
 
-def first_degree_hashes(
-    quads: Sequence[SerializedQuad], bnodes: Iterable[str]
-) -> dict[str, str]:
+def first_degree_hashes(quads: Sequence[SerializedQuad], bnodes: Iterable[str]) -> dict[str, str]:
     """§4.6 Hash First Degree Quads of ``bnodes`` within ``quads``; valid in any larger
     dataset in which no further quad mentions these blank nodes."""
     canonicalizer = _Canonicalizer(dict.fromkeys(quads))

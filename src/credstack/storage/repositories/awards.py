@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from credstack.domain.awards import Award, Recipient
@@ -43,33 +44,70 @@ def _award(row: AwardRow) -> Award:
     )
 
 
+def _columns(award: Award) -> dict[str, Any]:
+    return {
+        "id": award.id,
+        "credential_id": award.credential_id,
+        "issuer_id": award.issuer_id,
+        "achievement_id": award.achievement_id,
+        "achievement_version": award.achievement_version,
+        "recipient_kind": award.recipient.kind,
+        "recipient": award.recipient.identifier,
+        "recipient_key": award.recipient.identifier.lower(),
+        "recipient_name": award.recipient.name,
+        "source_key": award.source_key,
+        "signing_key_id": award.signing_key_id,
+        "issued_at": award.issued_at,
+        "valid_until": award.valid_until,
+        "credential": award.credential,
+        "jwt": award.jwt,
+        "status_list_id": award.status_list_id,
+        "status_index": award.status_index,
+        "renewed_from": award.renewed_from,
+    }
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    """IN lists of a bounded length (SQLite limits the parameters of one statement)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 class SqlAwardRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def add(self, award: Award) -> None:
-        self._session.add(
-            AwardRow(
-                id=award.id,
-                credential_id=award.credential_id,
-                issuer_id=award.issuer_id,
-                achievement_id=award.achievement_id,
-                achievement_version=award.achievement_version,
-                recipient_kind=award.recipient.kind,
-                recipient=award.recipient.identifier,
-                recipient_key=award.recipient.identifier.lower(),
-                recipient_name=award.recipient.name,
-                source_key=award.source_key,
-                signing_key_id=award.signing_key_id,
-                issued_at=award.issued_at,
-                valid_until=award.valid_until,
-                credential=award.credential,
-                jwt=award.jwt,
-                status_list_id=award.status_list_id,
-                status_index=award.status_index,
-                renewed_from=award.renewed_from,
+        self._session.add(AwardRow(**_columns(award)))
+
+    def add_many(self, awards: Sequence[Award]) -> None:
+        # One executemany through the Core, not one ORM object per row: a cohort's batch
+        # costs one statement. Rows the session holds are written first, in order.
+        if awards:
+            self._session.flush()
+            self._session.execute(insert(AwardRow), [_columns(award) for award in awards])
+
+    def prior_ids(
+        self, achievement_id: str, source_keys: Collection[str], recipients: Collection[str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        by_key: dict[str, str] = {}
+        for chunk in _chunks(sorted(set(source_keys))):
+            rows = self._session.execute(
+                select(AwardRow.source_key, AwardRow.id).where(
+                    AwardRow.achievement_id == achievement_id, AwardRow.source_key.in_(chunk)
+                )
             )
-        )
+            by_key.update({key: award_id for key, award_id in rows})
+        by_recipient: dict[str, str] = {}
+        for chunk in _chunks(sorted({r.lower() for r in recipients})):
+            rows = self._session.execute(
+                select(AwardRow.recipient_key, AwardRow.id)
+                .where(AwardRow.achievement_id == achievement_id, AwardRow.recipient_key.in_(chunk))
+                .order_by(AwardRow.issued_at.desc())
+            )
+            # newest first, so the earliest is written last and kept
+            by_recipient.update({key: award_id for key, award_id in rows})
+        return by_key, by_recipient
 
     def get(self, award_id: str) -> Award:
         row = self._session.get(AwardRow, award_id) if len(award_id) == 36 else None
