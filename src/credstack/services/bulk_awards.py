@@ -167,8 +167,8 @@ class _Run:
         if not items:
             return []
         with self.deps.uow() as uow:
-            uow.awards.add_many([award for _, _, award in items])
             try:
+                uow.awards.add_many([award for _, _, award in items])
                 uow.commit()
             except ConflictError:
                 return [self._commit_one(line, request, award) for line, request, award in items]

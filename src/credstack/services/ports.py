@@ -102,7 +102,8 @@ class AwardRepository(Protocol):
     def add(self, award: Award) -> None: ...
 
     def add_many(self, awards: Sequence[Award]) -> None:
-        """Store many at once (one statement per batch, for cohorts)."""
+        """Store many at once (one statement per batch, for cohorts). A clash with what is
+        stored raises ``ConflictError`` here or at commit, and nothing of the batch is kept."""
         ...
 
     def prior_ids(

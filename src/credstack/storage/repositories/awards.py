@@ -6,10 +6,11 @@ from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from credstack.domain.awards import Award, Recipient
-from credstack.domain.errors import NotFoundError
+from credstack.domain.errors import ConflictError, NotFoundError
 from credstack.domain.status import CredentialState
 from credstack.storage.rows import AwardRow
 
@@ -83,9 +84,16 @@ class SqlAwardRepository:
     def add_many(self, awards: Sequence[Award]) -> None:
         # One executemany through the Core, not one ORM object per row: a cohort's batch
         # costs one statement. Rows the session holds are written first, in order.
-        if awards:
-            self._session.flush()
+        if not awards:
+            return
+        self._session.flush()
+        try:
             self._session.execute(insert(AwardRow), [_columns(award) for award in awards])
+        except IntegrityError as error:
+            # the statement runs now, not at commit: the clash is reported here, as commit would
+            self._session.rollback()
+            detail = str(error.orig).strip().splitlines()[0] if error.orig else "constraint"
+            raise ConflictError(f"conflicts with what is stored: {detail}") from None
 
     def prior_ids(
         self, achievement_id: str, source_keys: Collection[str], recipients: Collection[str]
