@@ -18,9 +18,13 @@ pyld is the general processor. Two things are added on top of it:
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import os
 import re
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from cachetools import LRUCache
@@ -28,12 +32,21 @@ from pyld import jsonld
 from pyld import nquads as pyld_nquads
 from pyld.context_resolver import ContextResolver
 
+from credstack.vc import jsonld_rdf as _python_fast_path
+from credstack.vc import rdfc as _python_rdfc
 from credstack.vc.contexts import ContextRegistry, default_registry
 from credstack.vc.errors import CanonicalizationError, ContextError, SafeModeError
-from credstack.vc.jsonld_rdf import Unsupported, dataset_of
-from credstack.vc.rdfc import canonical_nquads, canonical_nquads_of, escape_literal, quads_from_pyld
+from credstack.vc.rdfc import canonical_nquads, escape_literal, quads_from_pyld
 
-__all__ = ["canonicalize", "canonicalize_general", "escape_literal", "expand", "hash_canonical"]
+__all__ = [
+    "FAST_PATH_COMPILED",
+    "canonicalize",
+    "canonicalize_general",
+    "escape_literal",
+    "expand",
+    "fast_path",
+    "hash_canonical",
+]
 
 # pyld's serializer looks the function up in its module at call time, so this takes effect for
 # every canonicalisation in the process, including pyld's own URDNA2015 hashing of quads.
@@ -44,6 +57,31 @@ _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 # pyld's resolver and its LRU cache are not thread-safe (concurrent use corrupts the cache and
 # mis-expands documents), so each thread keeps its own, one per registry.
 _local = threading.local()
+
+
+def _compiled_fast_path() -> tuple[Any, Any] | None:
+    """The mypyc-compiled copies of jsonld_rdf and rdfc (scripts/build_native.py), if they
+    are installed and were built from exactly the sources beside this module."""
+    try:
+        jsonld_rdf = importlib.import_module("credstack_native.jsonld_rdf")
+        rdfc = importlib.import_module("credstack_native.rdfc")
+    except ImportError:
+        return None
+    stamp = Path(jsonld_rdf.__file__).with_name("SOURCE_SHA256")
+    digest = hashlib.sha256()
+    for module in (_python_rdfc, _python_fast_path):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    if not stamp.is_file() or stamp.read_text().strip() != digest.hexdigest():
+        return None  # built from other sources: never run a stale copy
+    return jsonld_rdf, rdfc
+
+
+_compiled = None if os.environ.get("CREDSTACK_PURE_PYTHON") else _compiled_fast_path()
+#: The fast path in use: the compiled copy when there is a current one, else the Python one.
+fast_path: Any = _compiled[0] if _compiled else _python_fast_path
+_fast_rdfc: Any = _compiled[1] if _compiled else _python_rdfc
+#: True when the fast path runs compiled (mypyc), as benchmarks report.
+FAST_PATH_COMPILED = _compiled is not None
 
 
 def _resolver(registry: ContextRegistry) -> ContextResolver:
@@ -140,10 +178,10 @@ def canonicalize(document: Mapping[str, Any], registry: ContextRegistry | None =
     """
     registry = registry or default_registry()
     try:
-        quads, lines, known_hashes = dataset_of(document, registry, _options(registry))
-    except Unsupported:
+        quads, lines, known_hashes = fast_path.dataset_of(document, registry, _options(registry))
+    except fast_path.Unsupported:
         return canonicalize_general(document, registry)
-    return canonical_nquads_of(quads, lines, known_hashes)
+    return str(_fast_rdfc.canonical_nquads_of(quads, lines, known_hashes))
 
 
 def canonicalize_general(
@@ -170,6 +208,4 @@ def canonicalize_general(
 
 def hash_canonical(nquads: str) -> bytes:
     """SHA-256 of canonical N-Quads, as the eddsa-rdfc-2022 and Ed25519Signature2020 suites use."""
-    import hashlib
-
     return hashlib.sha256(nquads.encode("utf-8")).digest()
