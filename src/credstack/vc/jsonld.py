@@ -67,7 +67,7 @@ def _compiled_fast_path() -> tuple[Any, Any] | None:
         rdfc = importlib.import_module("credstack_native.rdfc")
     except ImportError:
         return None
-    stamp = Path(jsonld_rdf.__file__).with_name("SOURCE_SHA256")
+    stamp = Path(jsonld_rdf.__file__ or "").with_name("SOURCE_SHA256")
     digest = hashlib.sha256()
     for module in (_python_rdfc, _python_fast_path):
         digest.update(Path(module.__file__ or "").read_bytes())
