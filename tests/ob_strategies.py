@@ -33,6 +33,7 @@ What is drawn, beyond the fields themselves:
 
 from __future__ import annotations
 
+import copy
 import random
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -854,3 +855,404 @@ def ob_credentials(draw: Draw, complete: bool | None = None) -> dict[str, Any]:
         id_required=draw(st.integers(0, 9)) != 0,
     )
     return {"@context": context, **document}
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile mutations: what a careless or malicious issuer may write
+
+EX = "https://example.org/vocab#"
+
+#: Keys that are undefined where they land: terms of other scopes, typos, keywords, IRIs.
+_STRAY_KEYS = (
+    # terms defined only in another type's scope (or only at the top level of a credential)
+    *("achievementType", "caption", "genre", "audience", "proofValue", "cryptosuite"),
+    *("endorsementComment", "statusPurpose", "latitude", "identityHash", "hashed", "targetUrl"),
+    *("level", "points", "allowedValue", "resultType", "credentialSubject", "issuer", "proof"),
+    *("validFrom", "evidence", "achievement", "result", "creator", "addressCountry", "geo"),
+    *("familyName", "jsonSchema", "encodedList", "holder", "verifiableCredential", "identifier"),
+    *("microCredential", "learningOutcome", "eqfLevel"),
+    # defined everywhere, some with surprising definitions (@json, scoped contexts, @graph)
+    *("name", "description", "jti", "_sd", "exp", "cnf", "kid", "...", "digestSRI", "url"),
+    # undefined spellings
+    *("colour", "Name", "name ", "", " ", "ñame", "\u0000", "Profile", "OpenBadgeCredential"),
+    # IRIs and compact IRIs (no prefix is defined: they stay what they are)
+    *("ex:term", "urn:x:y", EX + "p", "_:p", "https://example.org/a b", "name:x", "id:x"),
+    # keywords and keyword-like keys
+    *("@foo", "@", "@1", "@graph", "@reverse", "@included", "@nest", "@index", "@value"),
+    *("@language", "@list", "@set", "@json", "@none", "@direction", "@base", "@vocab"),
+)
+_WEIRD_IRIS = (
+    *("relative", "#frag", "", "./a", "../b", "?q=1", "//host/x", "a b", "foo bar:baz"),
+    *("1abc:x", ":x", "@id", "@type", "@foo", "https://example.org/a b", "https://e.org/a\tb"),
+    *("_:", "_:b1", "_:b 1", "ex:x", "name:x", "Achievement:x", "https:", "did:", "urn:uuid:"),
+    *("HTTPS://EXAMPLE.ORG/", "https://example.org/\u00e9\u202e", 'https://e.org/<>"{}|\\^`'),
+    *("https://www.w3.org/ns/credentials/v2", "Profile", "assertionMethod"),
+)
+_WEIRD_TYPES = (
+    *("Widget", "Profile2", "ex:Widget", EX + "T", "_:t", "@id", "@json", "@vocab", "@none"),
+    *("", "Profile Achievement", "VerifiableCredential", "VerifiablePresentation"),
+    *("Achievement", "Profile", "Address", "JsonSchema", "BitstringStatusList"),
+    *("DataIntegrityProof", "Ed25519Signature2020", "EnvelopedVerifiableCredential", "name"),
+    *("AchievementCredential", "EndorsementCredential", "IdentityObject", "1EdTechRevocationList"),
+)
+_CONTEXT_URLS = (
+    "https://example.org/unknown/context.jsonld",
+    "http://www.w3.org/ns/credentials/v2",
+    "https://www.w3.org/ns/credentials/v3",
+    "https://www.w3.org/2018/credentials/v1",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
+    "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+    "https://w3id.org/security/data-integrity/v2",
+    "https://w3id.org/security/suites/ed25519-2020/v1",
+    "https://www.w3.org/ns/credentials/undefined-terms/v2",
+    "https://www.w3.org/ns/credentials/examples/v2",
+    "relative.jsonld",
+    "",
+)
+_special_numbers = st.sampled_from(
+    [float("nan"), float("inf"), float("-inf"), -0.0, 10**22, 1e308 * 10, 2**1023 * 1.5, 10**100]
+)
+_small_values = st.one_of(
+    scalars,
+    _special_numbers,
+    st.sampled_from([None, [], {}, [None], [[]], [[1, "a"]], [{}], {"id": "https://e.org/n"}]),
+    st.builds(dict, st.just([("name", "x")])),
+)
+
+
+def _value_objects(value: Any) -> SearchStrategy[Any]:
+    return st.sampled_from(
+        [
+            {"@value": value},
+            {"@value": value, "@language": "en"},
+            {"@value": value, "@language": "EN-gb"},
+            {"@value": value, "@language": "not a tag!"},
+            {"@value": value, "@type": EX + "datatype"},
+            {"@value": value, "@type": "http://www.w3.org/2001/XMLSchema#string"},
+            {"@value": value, "@type": "http://www.w3.org/2001/XMLSchema#double"},
+            {"@value": value, "@type": "relative"},
+            {"@value": value, "@direction": "rtl"},
+            {"@value": value, "@direction": "rtl", "@language": "ar"},
+            {"@value": value, "@index": "i"},
+            {"@value": None},
+            {"@value": [value]},
+            {"@value": {"a": [value]}, "@type": "@json"},
+            {"@value": value, "@language": "en", "@type": EX + "datatype"},
+            {"@value": value, "name": "extra"},
+            {"@value": value, "@context": {"@language": "fr"}},
+        ]
+    )
+
+
+def _list_objects(value: Any) -> SearchStrategy[Any]:
+    return st.sampled_from(
+        [
+            {"@list": [value, value]},
+            {"@list": []},
+            {"@list": value},
+            {"@list": [None, value]},
+            {"@list": [{"@list": [value]}]},
+            [{"@list": [value]}, value],
+            {"@list": [[value]]},
+            {"@set": [value, [value]]},
+            {"@set": []},
+            {"@list": [value], "@index": "x"},
+            {"@list": [value], "name": "extra"},
+        ]
+    )
+
+
+#: Inline contexts, each with keys that use what it defines (``None``: no key to add).
+_INLINE_CONTEXTS: tuple[tuple[Any, dict[str, Any] | None], ...] = (
+    ({"ex": EX}, {"ex:thing": "x", "@id": "ex:node", "ex:other": {"@id": "ex:n2"}}),
+    ({"ex": {"@id": EX, "@prefix": True}}, {"ex:thing": 1, "type": "ex:Kind"}),
+    ({"ex": {"@id": EX}}, {"ex:thing": 1}),
+    ({"@vocab": EX}, {"whatever": "x", "nested": {"more": [1, 2.5]}, "type": "Thing"}),
+    ({"@vocab": ""}, {"whatever": "x"}),
+    ({"@language": "en"}, {"name": "hello", "description": ["a", "b"]}),
+    ({"@language": "EN-us"}, {"name": "hello"}),
+    ({"@language": None}, None),
+    ({"@direction": "rtl"}, {"name": "\u05e9\u05dc\u05d5\u05dd"}),
+    ({"@base": "https://example.org/base/"}, {"id": "relative/id"}),
+    ({"@version": 1.1}, None),
+    ({"@propagate": False, "t": EX + "t"}, {"t": {"t": {"t": 1}}}),
+    ({"@protected": True, "foo": EX + "foo"}, {"foo": "bar"}),
+    ({"name": EX + "name"}, {"name": "redefined"}),
+    ({"name": {"@id": "https://schema.org/name"}}, {"name": "same"}),
+    ({"name": None}, {"name": "gone"}),
+    (None, {"name": "after null"}),
+    ([], None),
+    ([None, {"n": EX + "n"}], {"n": 1}),
+    ({"t": {"@id": EX + "t", "@type": "@json"}}, {"t": {"a": [1, {"b": None}], "z": 1.0}}),
+    ({"t": {"@id": EX + "t", "@container": "@list"}}, {"t": [1, [2], None, "x"]}),
+    ({"t": {"@id": EX + "t", "@container": "@list"}}, {"t": [[]]}),
+    ({"t": {"@id": EX + "t", "@container": "@list", "@type": "@id"}}, {"t": [EX + "a", "rel"]}),
+    ({"t": {"@id": EX + "t", "@container": ["@set"], "@type": "@id"}}, {"t": [EX + "a"]}),
+    ({"t": {"@id": EX + "t", "@container": "@index"}}, {"t": {"a": "x", "b": ["y"]}}),
+    ({"t": {"@id": EX + "t", "@container": "@id"}}, {"t": {EX + "k": {"name": "x"}}}),
+    ({"t": {"@id": EX + "t", "@container": "@type"}}, {"t": {EX + "K": {"name": "x"}}}),
+    ({"t": {"@id": EX + "t", "@container": "@language"}}, {"t": {"en": "x", "fr": ["y", "z"]}}),
+    ({"t": {"@id": EX + "t", "@container": "@language"}}, {"t": {"@none": "x", "EN": None}}),
+    ({"t": {"@id": EX + "t", "@container": "@graph"}}, {"t": [{"name": "x"}, {EX + "q": 1}]}),
+    ({"t": {"@id": EX + "t", "@container": "@graph"}}, {"t": "https://example.org/g"}),
+    ({"t": {"@id": EX + "t", "@container": ["@graph", "@index"]}}, {"t": {"i": {"name": "x"}}}),
+    ({"t": {"@id": EX + "t", "@container": ["@graph", "@id"]}}, {"t": {EX + "g": {EX + "q": 1}}}),
+    ({"t": {"@reverse": EX + "r"}}, {"t": {"id": "https://example.org/r"}}),
+    ({"t": {"@reverse": EX + "r", "@type": "@id"}}, {"t": "https://example.org/r"}),
+    ({"t": "@nest"}, {"t": {"name": "nested"}}),
+    ({"t": {"@id": EX + "t", "@nest": "n"}, "n": "@nest"}, {"n": {"t": 1}}),
+    ({"t": {"@id": EX + "t", "@type": "http://www.w3.org/2001/XMLSchema#string"}}, {"t": "s"}),
+    ({"t": {"@id": EX + "t", "@type": "http://www.w3.org/2001/XMLSchema#string"}}, {"t": 7}),
+    ({"t": {"@id": EX + "t", "@type": "http://www.w3.org/2001/XMLSchema#string"}}, {"t": True}),
+    ({"t": {"@id": EX + "t", "@type": "http://www.w3.org/2001/XMLSchema#double"}}, {"t": [1, "2"]}),
+    ({"t": {"@id": EX + "t", "@type": "http://www.w3.org/2001/XMLSchema#integer"}}, {"t": 2.5}),
+    ({"t": {"@id": EX + "t", "@type": "http://www.w3.org/2001/XMLSchema#boolean"}}, {"t": "no"}),
+    ({"t": {"@id": EX + "t", "@language": "de"}}, {"t": ["a", 1, True, None]}),
+    ({"t": {"@id": EX + "t", "@language": None}, "@language": "fr"}, {"t": "a", "name": "b"}),
+    ({"t": {"@id": EX + "t", "@direction": "ltr"}}, {"t": "a"}),
+    ({"t": {"@id": EX + "t", "@type": "@vocab"}}, {"t": ["Profile", "Achievement", "x", EX]}),
+    ({"t": {"@id": EX + "t", "@type": "@vocab"}, "@vocab": EX}, {"t": ["Undefined"]}),
+    ({"t": {"@id": EX + "t", "@type": "@none"}, "@language": "en"}, {"t": "a"}),
+    ({"t": {"@id": EX + "t", "@type": "@id"}}, {"t": ["_:b1", "ex:x", "rel", 5, {"name": "x"}]}),
+    ({"t": {"@id": EX + "t", "@context": {"u": EX + "u"}}}, {"t": {"u": 1, "t": 2}}),
+    ({"t": {"@id": EX + "t", "@context": {"t": {"@id": EX + "t", "@type": "@id"}}}}, {"t": EX}),
+    (
+        {"t": {"@id": EX + "t", "@context": {"t": {"@id": EX + "t2", "@container": "@list"}}}},
+        {"t": {"t": [1, 2]}},
+    ),
+    ({"t": {"@id": EX + "t", "@context": None}}, {"t": {"name": "x"}}),
+    ({"t": {"@id": EX + "t", "@context": "https://example.org/unknown"}}, {"t": {"x": 1}}),
+    ({"t": {"@id": "@type"}}, {"t": "Profile"}),
+    ({"t": "@type"}, {"t": ["Achievement", "Profile"]}),
+    ({"t": "@id"}, {"t": "https://example.org/also-id"}),
+    ({"t": "@graph"}, {"t": [{"name": "x"}]}),
+    ({"t": "@value"}, {"t": "x"}),
+    ({"t": "@language"}, {"t": "en"}),
+    ({"t": {"@id": "_:p"}}, {"t": "blank-node property"}),
+    ({"t": {"@id": "relative-iri"}}, {"t": "x"}),
+    ({"t": {"@id": EX + "t", "@protected": True}}, {"t": "x"}),
+    ({"@import": "https://www.w3.org/ns/credentials/v2"}, None),
+    ({"@import": "https://example.org/unknown", "z": EX + "z"}, {"z": 1}),
+    ({"T": {"@id": EX + "T", "@context": {"tt": EX + "tt"}}}, {"type": "T", "tt": {"tt": 1}}),
+    ({"T": {"@id": EX + "T", "@context": {"tt": EX + "tt"}}}, {"@type": ["T"], "tt": [1, 2]}),
+    ({"Profile": {"@id": EX + "Profile"}}, {"type": "Profile"}),
+    ({"Achievement": {"@id": EX + "A", "@context": {"tag": EX + "tag"}}}, None),
+    ("https://example.org/unknown", None),
+    (5, None),
+    ({"@context": {"n": EX + "n"}}, None),
+    ({"n": {"@id": EX + "n", "@type": "@id", "@container": "@set"}}, {"n": ["_:b0", "_:b1"]}),
+)
+
+
+def _nodes(value: Any) -> list[dict[str, Any]]:
+    """Every JSON object in ``value`` (``@context`` values excluded), parents first."""
+    found: list[dict[str, Any]] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.append(item)
+            stack.extend(v for k, v in item.items() if k != "@context")
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _add_context(node: dict[str, Any], context: Any) -> None:
+    existing = node.get("@context")
+    if existing is None:
+        node["@context"] = context
+    elif isinstance(existing, list):
+        node["@context"] = [*existing, context]
+    else:
+        node["@context"] = [existing, context]
+
+
+def _some_key(draw: Draw, node: dict[str, Any], *, keep: tuple[str, ...] = ("@context",)) -> Any:
+    keys = [key for key in node if key not in keep]
+    return draw(st.sampled_from(keys)) if keys else None
+
+
+def _mutate_stray_key(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    node[draw(st.sampled_from(_STRAY_KEYS))] = draw(_small_values)
+
+
+def _mutate_id(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    value = draw(st.one_of(st.sampled_from(_WEIRD_IRIS), _blank_ids, _small_values))
+    node[draw(st.sampled_from(["id", "@id"]))] = value
+
+
+def _mutate_type(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    key = "@type" if "@type" in node else "type"
+    extra = draw(st.sampled_from(_WEIRD_TYPES))
+    existing = node.get(key)
+    if draw(st.booleans()) and existing is not None:
+        node[key] = [*(existing if isinstance(existing, list) else [existing]), extra]
+    else:
+        node[key] = draw(st.one_of(st.just(extra), _small_values))
+
+
+def _mutate_iri_value(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    key = _some_key(draw, node)
+    if key is not None:
+        node[key] = draw(st.sampled_from(_WEIRD_IRIS))
+
+
+def _mutate_graph(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> Any:
+    inner = {"id": draw(iris), "name": draw(texts())}
+    choice = draw(st.integers(0, 3))
+    if choice == 0:  # the whole credential as a graph
+        context = document.pop("@context", None)
+        return {"@context": context, "@graph": [document]}
+    node["@graph"] = [inner] if choice == 1 else (inner if choice == 2 else [])
+    return None
+
+
+def _mutate_reverse(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    node["@reverse"] = draw(
+        st.sampled_from(
+            [
+                {"https://schema.org/knows": {"id": "https://example.org/r"}},
+                {"name": {"id": "https://example.org/r"}},
+                {"https://schema.org/knows": "https://example.org/r"},
+                {"@reverse": {}},
+                {},
+                "string",
+            ]
+        )
+    )
+
+
+def _mutate_value_object(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    key = _some_key(draw, node) or "name"
+    node[key] = draw(scalars.flatmap(_value_objects))
+
+
+def _mutate_list(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    key = _some_key(draw, node) or "name"
+    node[key] = draw(scalars.flatmap(_list_objects))
+
+
+def _mutate_context(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    context, uses = draw(st.sampled_from(_INLINE_CONTEXTS))
+    _add_context(node, copy.deepcopy(context))
+    if uses is not None:
+        node.update(copy.deepcopy(uses))
+
+
+def _mutate_context_url(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    target = node if draw(st.booleans()) else document
+    _add_context(target, draw(st.sampled_from(_CONTEXT_URLS)))
+
+
+def _mutate_top_context(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    context = document.get("@context")
+    if not isinstance(context, list) or not context:
+        return
+    choice = draw(st.integers(0, 5))
+    if choice == 0:
+        document["@context"] = list(reversed(context))
+    elif choice == 1:
+        document["@context"] = context[:1]  # OB context missing
+    elif choice == 2:
+        document["@context"] = [context[0], *context]
+    elif choice == 3:
+        document["@context"] = context[0]
+    elif choice == 4:
+        document["@context"] = [draw(st.sampled_from(_CONTEXT_URLS)), *context]
+    else:
+        del document["@context"]
+
+
+def _mutate_null(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    key = _some_key(draw, node, keep=())
+    if key is not None:
+        node[key] = None
+
+
+def _mutate_empty(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    key = _some_key(draw, node, keep=())
+    if key is not None:
+        node[key] = draw(st.sampled_from([[], {}, [[]], [None], ""]))
+
+
+def _mutate_nested_array(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    key = _some_key(draw, node, keep=())
+    if key is not None:
+        value = node[key]
+        node[key] = draw(st.sampled_from([[[value], value], [[value]], [value, [[]]]]))
+
+
+def _mutate_keyword(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    keyword, value = draw(
+        st.sampled_from(
+            [
+                ("@included", [{"id": "https://example.org/i", "name": "x"}]),
+                ("@nest", {"name": "x"}),
+                ("@index", "x"),
+                ("@id", "https://example.org/second-id"),
+                ("@type", "Profile"),
+                ("@language", "en"),
+                ("@value", "x"),
+                ("@list", [1]),
+                ("@set", [1]),
+                ("@direction", "rtl"),
+                ("@foo", 1),
+                ("@", 1),
+            ]
+        )
+    )
+    node[keyword] = copy.deepcopy(value)
+
+
+def _mutate_value(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    key = _some_key(draw, node)
+    if key is not None:
+        node[key] = draw(_small_values)
+
+
+def _mutate_same_object_twice(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    key = _some_key(draw, node, keep=("@context", "id", "type", "@id", "@type"))
+    if key is not None and isinstance(node[key], dict):
+        node[key] = [node[key], node[key]]  # one object, twice: two blank nodes unless it has an id
+
+
+_MUTATIONS = (
+    _mutate_stray_key,
+    _mutate_id,
+    _mutate_type,
+    _mutate_iri_value,
+    _mutate_graph,
+    _mutate_reverse,
+    _mutate_value_object,
+    _mutate_list,
+    _mutate_context,
+    _mutate_context_url,
+    _mutate_top_context,
+    _mutate_null,
+    _mutate_empty,
+    _mutate_nested_array,
+    _mutate_keyword,
+    _mutate_value,
+    _mutate_same_object_twice,
+)
+
+
+@st.composite
+def hostile_credentials(draw: Draw) -> Any:
+    """A credential from ``ob_credentials`` with one to three hostile changes, each at a node
+    drawn from all of its JSON objects: undefined terms, relative IRIs as ids and types,
+    ``@graph``, ``@reverse``, value objects, lists, language maps and other containers, inline
+    contexts (nested ones too), unknown contexts, ``null``, empty and nested arrays, keywords,
+    values of the wrong kind."""
+    document: Any = copy.deepcopy(draw(ob_credentials(complete=False)))
+    for _ in range(draw(st.integers(1, 3))):
+        nodes = _nodes(document)
+        node = nodes[draw(st.integers(0, len(nodes) - 1))]
+        mutation = draw(st.sampled_from(_MUTATIONS))
+        replaced = mutation(draw, document, node)
+        if replaced is not None:
+            document = replaced
+    return document

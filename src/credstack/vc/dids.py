@@ -10,6 +10,7 @@ reported as not confirmed by its controller.
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
@@ -261,6 +262,18 @@ def _fragment_key(vm_id: str) -> PublicKey | None:
         return None
 
 
+@functools.lru_cache(maxsize=1024)
+def _resolve_did_key(vm_id: str, purpose: str) -> ResolvedMethod:
+    """did:key is resolved from the identifier alone, so the answer can be remembered (a
+    verifier checking a cohort meets the same issuer key again and again)."""
+    did = vm_id.split("#", 1)[0]
+    method_id = vm_id if "#" in vm_id else f"{did}#{did.removeprefix('did:key:')}"
+    fragment = method_id.split("#", 1)[1]
+    if fragment != did.removeprefix("did:key:"):
+        raise DIDResolutionError(f"{vm_id}: the fragment does not name the DID's own key")
+    return _from_controller_document(did_key_document(did), method_id, purpose, did)
+
+
 def resolve_verification_method(
     vm_id: str,
     fetcher: Fetcher | None = None,
@@ -275,12 +288,7 @@ def resolve_verification_method(
     if not isinstance(vm_id, str) or not vm_id:
         raise DIDResolutionError("the proof names no verification method")
     if vm_id.startswith("did:key:"):
-        did = vm_id.split("#", 1)[0]
-        method_id = vm_id if "#" in vm_id else f"{did}#{did.removeprefix('did:key:')}"
-        fragment = method_id.split("#", 1)[1]
-        if fragment != did.removeprefix("did:key:"):
-            raise DIDResolutionError(f"{vm_id}: the fragment does not name the DID's own key")
-        return _from_controller_document(did_key_document(did), method_id, purpose, did)
+        return _resolve_did_key(vm_id, purpose)
     if vm_id.startswith("did:web:"):
         url = did_web_url(vm_id)
         if fetcher is None:

@@ -39,13 +39,16 @@ from credstack.vc.errors import CanonicalizationError, ContextError, SafeModeErr
 from credstack.vc.rdfc import canonical_nquads, escape_literal, quads_from_pyld
 
 __all__ = [
-    "FAST_PATH_COMPILED",
+    "PATHS",
+    "active_path",
     "canonicalize",
     "canonicalize_general",
+    "check_safe_mode",
     "escape_literal",
     "expand",
     "fast_path",
     "hash_canonical",
+    "use_path",
 ]
 
 # pyld's serializer looks the function up in its module at call time, so this takes effect for
@@ -76,12 +79,42 @@ def _compiled_fast_path() -> tuple[Any, Any] | None:
     return jsonld_rdf, rdfc
 
 
-_compiled = None if os.environ.get("CREDSTACK_PURE_PYTHON") else _compiled_fast_path()
-#: The fast path in use: the compiled copy when there is a current one, else the Python one.
-fast_path: Any = _compiled[0] if _compiled else _python_fast_path
-_fast_rdfc: Any = _compiled[1] if _compiled else _python_rdfc
-#: True when the fast path runs compiled (mypyc), as benchmarks report.
-FAST_PATH_COMPILED = _compiled is not None
+class _GeneralOnly:
+    """Stands in for the fast path when only the general one may run: declines everything."""
+
+    class Unsupported(Exception):  # noqa: N818 - the fast path's signal, as there
+        pass
+
+    @classmethod
+    def dataset_of(cls, *_: Any) -> Any:
+        raise cls.Unsupported("the general path was chosen")
+
+
+#: ``CREDSTACK_JSONLD_PATH``: ``compiled`` or ``python`` (the fast path, compiled or not) or
+#: ``general`` (pyld only); unset: the compiled fast path when it is installed and current.
+PATHS = ("compiled", "python", "general")
+fast_path: Any = _python_fast_path
+_fast_rdfc: Any = _python_rdfc
+#: Which path ``canonicalize`` takes: one of ``PATHS``.
+active_path = "python"
+
+
+def use_path(name: str | None = None) -> str:
+    """Choose the canonicalisation path for this process (benchmarks compare them); ``None``
+    picks the fastest available. Returns the path in use: asking for ``compiled`` where no
+    current build is installed gives ``python``. Worker processes read
+    ``CREDSTACK_JSONLD_PATH`` instead."""
+    global fast_path, _fast_rdfc, active_path  # the process-wide choice, made once or by bench
+    if name not in (None, *PATHS):
+        raise ValueError(f"unknown JSON-LD path '{name}': one of {', '.join(PATHS)}")
+    compiled = _compiled_fast_path() if name in (None, "compiled") else None
+    if compiled is not None:
+        fast_path, _fast_rdfc, active_path = compiled[0], compiled[1], "compiled"
+    elif name == "general":
+        fast_path, _fast_rdfc, active_path = _GeneralOnly, _python_rdfc, "general"
+    else:
+        fast_path, _fast_rdfc, active_path = _python_fast_path, _python_rdfc, "python"
+    return active_path
 
 
 def _resolver(registry: ContextRegistry) -> ContextResolver:
@@ -168,6 +201,20 @@ def expand(document: Mapping[str, Any], registry: ContextRegistry | None = None)
     return expanded
 
 
+def check_safe_mode(document: Mapping[str, Any], registry: ContextRegistry | None = None) -> None:
+    """Raise what ``expand`` raises, without expanding when the fast path can tell.
+
+    A document the fast path turns into RDF is one pyld expands in safe mode to the same
+    data (that is the fast path's contract, tested against pyld); anything else is expanded
+    by pyld, which gives the exact error.
+    """
+    registry = registry or default_registry()
+    try:
+        fast_path.dataset_of(document, registry, _options(registry))
+    except fast_path.Unsupported:
+        expand(document, registry)
+
+
 def canonicalize(document: Mapping[str, Any], registry: ContextRegistry | None = None) -> str:
     """RDFC-1.0 canonical N-Quads of ``document``, after safe-mode expansion.
 
@@ -209,3 +256,6 @@ def canonicalize_general(
 def hash_canonical(nquads: str) -> bytes:
     """SHA-256 of canonical N-Quads, as the eddsa-rdfc-2022 and Ed25519Signature2020 suites use."""
     return hashlib.sha256(nquads.encode("utf-8")).digest()
+
+
+use_path(os.environ.get("CREDSTACK_JSONLD_PATH") or None)

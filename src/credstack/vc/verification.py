@@ -41,7 +41,7 @@ from credstack.vc.data_integrity import ProofResult, proofs_of, verify_proofs
 from credstack.vc.errors import FetchError, VCError
 from credstack.vc.fetching import Fetcher, fetch_json
 from credstack.vc.jose import decode_jwt, verify_jwt
-from credstack.vc.jsonld import expand
+from credstack.vc.jsonld import check_safe_mode
 
 __all__ = [
     "Check",
@@ -280,7 +280,7 @@ def _check_contexts(credential: Mapping[str, Any], context: _Context) -> None:
 
 def _check_json_ld(credential: Mapping[str, Any], context: _Context) -> None:
     try:
-        expand(credential, context.registry)
+        check_safe_mode(credential, context.registry)
     except VCError as error:
         context.add("json-ld", Outcome.FAILED, str(error))
     else:
