@@ -36,6 +36,7 @@ from __future__ import annotations
 import copy
 import random
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -128,6 +129,7 @@ _long_texts = st.builds(
 )
 
 
+@cache
 def texts(min_size: int = 0) -> SearchStrategy[str]:
     """Any Unicode string (no lone surrogates, which UTF-8 cannot carry): mostly short and
     full of troublemakers, one in sixteen thousands of characters long."""
@@ -236,11 +238,13 @@ _languages = st.sampled_from(["en", "en-US", "fr", "nl-BE", "zh-Hant-TW", "ar", 
 # Helpers
 
 
+@cache
 def _one_or_many(strategy: SearchStrategy[Any], max_size: int = 3) -> SearchStrategy[Any]:
     """A value, or an array of one or several (JSON-LD reads both the same)."""
     return st.one_of(strategy, st.lists(strategy, min_size=1, max_size=max_size))
 
 
+@cache
 def _type_value(*names: str) -> SearchStrategy[Any]:
     """``"Profile"`` or ``["Profile"]`` (several names always as an array, in any order)."""
     if len(names) == 1:
@@ -284,14 +288,11 @@ class _Node:
         return {key: fields[key] for key in order}
 
 
-def _deferred(function: Callable[..., SearchStrategy[Any]], *args: Any) -> SearchStrategy[Any]:
-    return st.deferred(lambda: function(*args))
-
-
 # ---------------------------------------------------------------------------------------------
 # OB 3.0 classes (each in the scope its terms are defined in)
 
 
+@cache
 @st.composite
 def images(draw: Draw, complete: bool = False) -> Any:
     """``image``: an IRI (the term is @id-coerced) or an ``Image`` node with a caption."""
@@ -302,6 +303,7 @@ def images(draw: Draw, complete: bool = False) -> Any:
     )
 
 
+@cache
 @st.composite
 def identifier_entries(draw: Draw, complete: bool = False) -> dict[str, Any]:
     return _Node(draw, complete).build(
@@ -317,6 +319,7 @@ _identifier_types = st.one_of(
 )
 
 
+@cache
 @st.composite
 def geo_coordinates(draw: Draw, complete: bool = False) -> dict[str, Any]:
     return _Node(draw, complete).build(
@@ -324,6 +327,7 @@ def geo_coordinates(draw: Draw, complete: bool = False) -> dict[str, Any]:
     )
 
 
+@cache
 @st.composite
 def addresses(draw: Draw, complete: bool = False) -> dict[str, Any]:
     return _Node(draw, complete).build(
@@ -343,6 +347,7 @@ def addresses(draw: Draw, complete: bool = False) -> dict[str, Any]:
     )
 
 
+@cache
 @st.composite
 def profiles(draw: Draw, complete: bool = False, depth: int = 2, ext: bool = False) -> Any:
     """An OB 3.0 ``Profile`` (issuer, creator, source, parent organisation)."""
@@ -368,17 +373,14 @@ def profiles(draw: Draw, complete: bool = False, depth: int = 2, ext: bool = Fal
         "dateOfBirth": dates,
     }
     if nested:
-        optional["parentOrg"] = st.one_of(
-            iris, _deferred(profiles, complete and depth > 1, depth - 1, ext)
-        )
-        optional["endorsement"] = _one_or_many(
-            _deferred(endorsement_credentials, complete, depth - 1, ext), 2
-        )
+        optional["parentOrg"] = st.one_of(iris, profiles(complete and depth > 1, depth - 1, ext))
+        optional["endorsement"] = _one_or_many(endorsement_credentials(complete, depth - 1, ext), 2)
     return _Node(draw, complete).build(
         _type_value("Profile"), {}, optional, node_id=iris, id_required=True
     )
 
 
+@cache
 @st.composite
 def alignments(draw: Draw, complete: bool = False) -> dict[str, Any]:
     return _Node(draw, complete).build(
@@ -395,6 +397,7 @@ def alignments(draw: Draw, complete: bool = False) -> dict[str, Any]:
     )
 
 
+@cache
 @st.composite
 def criteria(draw: Draw, complete: bool = False) -> Any:
     """``criteria``: an IRI, or an object with an id and/or a narrative (an object with only an
@@ -412,6 +415,7 @@ def criteria(draw: Draw, complete: bool = False) -> Any:
     return node
 
 
+@cache
 @st.composite
 def rubric_criterion_levels(draw: Draw, complete: bool = False) -> dict[str, Any]:
     return _Node(draw, complete).build(
@@ -428,6 +432,7 @@ def rubric_criterion_levels(draw: Draw, complete: bool = False) -> dict[str, Any
     )
 
 
+@cache
 @st.composite
 def result_descriptions(draw: Draw, complete: bool = False) -> dict[str, Any]:
     return _Node(draw, complete).build(
@@ -458,6 +463,7 @@ def result_descriptions(draw: Draw, complete: bool = False) -> dict[str, Any]:
     )
 
 
+@cache
 @st.composite
 def related(draw: Draw, complete: bool = False) -> dict[str, Any]:
     return _Node(draw, complete).build(
@@ -469,6 +475,7 @@ def related(draw: Draw, complete: bool = False) -> dict[str, Any]:
     )
 
 
+@cache
 @st.composite
 def micro_credentials(draw: Draw, complete: bool = False) -> dict[str, Any]:
     """credstack's ``microCredential`` object, made by ``elements_document`` itself."""
@@ -512,6 +519,7 @@ def micro_credentials(draw: Draw, complete: bool = False) -> dict[str, Any]:
     return document
 
 
+@cache
 @st.composite
 def achievements(
     draw: Draw, complete: bool = False, micro: bool = False, ext: bool = False
@@ -548,6 +556,7 @@ def achievements(
     )
 
 
+@cache
 @st.composite
 def identity_objects(draw: Draw, complete: bool = False) -> dict[str, Any]:
     return _Node(draw, complete).build(
@@ -564,6 +573,7 @@ def identity_objects(draw: Draw, complete: bool = False) -> dict[str, Any]:
     )
 
 
+@cache
 @st.composite
 def results(draw: Draw, complete: bool = False) -> dict[str, Any]:
     return _Node(draw, complete).build(
@@ -582,6 +592,7 @@ def results(draw: Draw, complete: bool = False) -> dict[str, Any]:
     )
 
 
+@cache
 @st.composite
 def achievement_subjects(
     draw: Draw, complete: bool = False, micro: bool = False, ext: bool = False
@@ -611,6 +622,7 @@ def achievement_subjects(
     )
 
 
+@cache
 @st.composite
 def evidence(draw: Draw, complete: bool = False) -> dict[str, Any]:
     return _Node(draw, complete).build(
@@ -627,6 +639,7 @@ def evidence(draw: Draw, complete: bool = False) -> dict[str, Any]:
     )
 
 
+@cache
 @st.composite
 def credential_schemas(draw: Draw, complete: bool = False, ext: bool = False) -> dict[str, Any]:
     types = ["JsonSchema", "https://example.org/schema#Validator"]
@@ -637,6 +650,7 @@ def credential_schemas(draw: Draw, complete: bool = False, ext: bool = False) ->
     )
 
 
+@cache
 @st.composite
 def status_entries(draw: Draw, complete: bool = False, ext: bool = False) -> dict[str, Any]:
     """``credentialStatus``: a Bitstring Status List entry (VC 2.0 context) or a 1EdTech
@@ -662,6 +676,7 @@ def status_entries(draw: Draw, complete: bool = False, ext: bool = False) -> dic
     )
 
 
+@cache
 @st.composite
 def refresh_services(draw: Draw, complete: bool = False, ext: bool = False) -> dict[str, Any]:
     types = ["https://w3id.org/vc-refresh-service#VerifiableCredentialRefreshService2021"]
@@ -672,6 +687,7 @@ def refresh_services(draw: Draw, complete: bool = False, ext: bool = False) -> d
     )
 
 
+@cache
 @st.composite
 def terms_of_use(draw: Draw, complete: bool = False) -> dict[str, Any]:
     """No context defines terms-of-use vocabulary: absolute IRIs as type and keys."""
@@ -687,6 +703,7 @@ def terms_of_use(draw: Draw, complete: bool = False) -> dict[str, Any]:
     )
 
 
+@cache
 @st.composite
 def related_resources(draw: Draw, complete: bool = False) -> dict[str, Any]:
     return _Node(draw, complete).build(
@@ -702,6 +719,7 @@ def related_resources(draw: Draw, complete: bool = False) -> dict[str, Any]:
     )
 
 
+@cache
 @st.composite
 def render_methods(draw: Draw, complete: bool = False) -> dict[str, Any]:
     return _Node(draw, complete).build(
@@ -712,6 +730,7 @@ def render_methods(draw: Draw, complete: bool = False) -> dict[str, Any]:
     )
 
 
+@cache
 @st.composite
 def data_integrity_proofs(draw: Draw, complete: bool = False) -> dict[str, Any]:
     """A Data Integrity proof (``DataIntegrityProof``): its terms are type-scoped."""
@@ -746,11 +765,13 @@ def data_integrity_proofs(draw: Draw, complete: bool = False) -> dict[str, Any]:
     )
 
 
+@cache
 def _proofs(complete: bool) -> SearchStrategy[Any]:
     proof = data_integrity_proofs(complete)
     return st.one_of(proof, st.lists(proof, min_size=1, max_size=3))
 
 
+@cache
 @st.composite
 def endorsement_subjects(draw: Draw, complete: bool = False) -> dict[str, Any]:
     return _Node(draw, complete).build(
@@ -762,6 +783,7 @@ def endorsement_subjects(draw: Draw, complete: bool = False) -> dict[str, Any]:
     )
 
 
+@cache
 @st.composite
 def endorsement_credentials(
     draw: Draw, complete: bool = False, depth: int = 0, ext: bool = False
@@ -794,6 +816,7 @@ def endorsement_credentials(
     return {"@context": context, **document}
 
 
+@cache
 @st.composite
 def ob_credentials(draw: Draw, complete: bool | None = None) -> dict[str, Any]:
     """An OpenBadgeCredential (or AchievementCredential) with any subset of its fields; every
@@ -1240,6 +1263,7 @@ _MUTATIONS = (
 )
 
 
+@cache
 @st.composite
 def hostile_credentials(draw: Draw) -> Any:
     """A credential from ``ob_credentials`` with one to three hostile changes, each at a node

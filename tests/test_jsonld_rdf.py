@@ -34,21 +34,26 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from credstack.ob.microcredential import extension_context
 from credstack.vc.contexts import default_registry
 from credstack.vc.errors import VCError
 from credstack.vc.frozen import freeze
 from credstack.vc.jsonld import _options, canonicalize, canonicalize_general
 from credstack.vc.jsonld_rdf import Unsupported, dataset_of
-from credstack.ob.microcredential import extension_context
 from tests.conftest import SHARED
-from tests.ob_strategies import OB_EXTENSIONS, OB_V3P0, VC_V2, hostile_credentials, ob_credentials
+from tests.ob_strategies import OB_V3P0, VC_V2, hostile_credentials, ob_credentials
 
 REGISTRY = default_registry()
-# Large documents take a while to draw; the number of examples bounds the run time.
-BIG_DOCUMENTS = settings(
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+
+
+def examples(count: int) -> settings:
+    """Settings for properties over large documents: they take a while to draw, so no
+    deadline and no health check on drawing time; ``count`` bounds the run time."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 
 
 def fast_path_takes(document: Any) -> bool:
@@ -72,7 +77,10 @@ def outcome(function: Callable[..., str], document: Any) -> tuple[str, str]:
 def line_diff(fast: tuple[str, str], general: tuple[str, str]) -> str:
     """The two outcomes as a readable diff (canonical N-Quads are one quad per line)."""
     if fast[0] != general[0]:
-        return f"fast path: {fast[0]} {fast[1][:2000]!r}\ngeneral path: {general[0]} {general[1][:2000]!r}"
+        return (
+            f"fast path: {fast[0]} {fast[1][:2000]!r}\n"
+            f"general path: {general[0]} {general[1][:2000]!r}"
+        )
     lines = difflib.unified_diff(
         general[1].splitlines(), fast[1].splitlines(), "general", "fast", lineterm="", n=0
     )
@@ -97,8 +105,7 @@ def _has_nan(value: Any) -> bool:
 # Generated credentials
 
 
-@BIG_DOCUMENTS
-@settings(max_examples=70)
+@examples(70)
 @given(ob_credentials())
 def test_fast_path_equals_general_path(document: dict[str, Any]) -> None:
     assert fast_path_takes(document), "the fast path refused a plain OB 3.0 credential"
@@ -106,8 +113,7 @@ def test_fast_path_equals_general_path(document: dict[str, Any]) -> None:
     assert result[0] == "ok", result
 
 
-@BIG_DOCUMENTS
-@settings(max_examples=4)
+@examples(4)
 @given(ob_credentials(complete=True))
 def test_complete_credentials_use_every_term_of_every_type(document: dict[str, Any]) -> None:
     """The strategy's claim: a ``complete`` credential uses every term that the type-scoped
@@ -187,8 +193,7 @@ def _scoped_terms() -> dict[str, set[str]]:
 # Hostile documents
 
 
-@BIG_DOCUMENTS
-@settings(max_examples=120)
+@examples(120)
 @given(hostile_credentials(), st.integers(0, 3))
 def test_hostile_documents_give_the_general_paths_answer(document: Any, frozen: int) -> None:
     """Either both paths give the same N-Quads or the same error (class and message)."""
@@ -200,8 +205,7 @@ def test_hostile_documents_give_the_general_paths_answer(document: Any, frozen: 
     assert_same_outcome(document)
 
 
-@BIG_DOCUMENTS
-@settings(max_examples=15)
+@examples(15)
 @given(ob_credentials(complete=False), ob_credentials(complete=False))
 def test_frozen_parts_shared_between_documents(first: dict[str, Any], second: Any) -> None:
     """The same frozen issuer and achievement in two documents (and in one document twice)."""
@@ -261,10 +265,7 @@ def test_shared_document_same_through_both_paths(path: Path, without_proof: bool
 def test_fast_path_covers_most_shared_documents() -> None:
     if not SHARED.is_dir():
         pytest.skip(f"reference data not available: {SHARED}")
-    taken = [
-        fast_path_takes(_load(*case.values))
-        for case in SHARED_CASES
-    ]
+    taken = [fast_path_takes(_load(*case.values)) for case in SHARED_CASES]
     # measured: 83 of 120 (see the module docstring)
     assert len(taken) >= 100
     assert sum(taken) / len(taken) >= 0.65, f"{sum(taken)} of {len(taken)}"

@@ -8,6 +8,7 @@ services sign them with ``credstack.vc.sign_credential``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from typing import Any
 
@@ -106,6 +107,7 @@ def _alignments(spec: AchievementSpec) -> list[dict[str, Any]]:
     return alignments
 
 
+@functools.lru_cache(maxsize=256)
 def result_description_id(uri: str, result_id: str) -> str:
     return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{uri}#result/{result_id}')}"
 

@@ -36,15 +36,20 @@ ED25519_PRIV = b"\x80\x26"
 P256_PUB = b"\x80\x24"
 
 
+# Two base58 digits at a time: half the big-number divisions (a proof value is 88 digits).
+_B58_PAIRS = [high + low for high in _B58_ALPHABET for low in _B58_ALPHABET]
+
+
 def b58encode(data: bytes) -> str:
     """Base58btc: leading zero bytes become leading '1's, the rest is a big-endian number."""
     zeros = len(data) - len(data.lstrip(b"\0"))
     number = int.from_bytes(data, "big")
-    digits = []
+    pairs = []
     while number:
-        number, rem = divmod(number, 58)
-        digits.append(_B58_ALPHABET[rem])
-    return "1" * zeros + "".join(reversed(digits))
+        number, rem = divmod(number, 58 * 58)
+        pairs.append(_B58_PAIRS[rem])
+    # the most significant pair may start with a zero digit ('1'), which is not written
+    return "1" * zeros + "".join(reversed(pairs)).lstrip("1")
 
 
 def b58decode(text: str) -> bytes:
