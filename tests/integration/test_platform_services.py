@@ -731,6 +731,48 @@ def test_bulk_outcomes_stream_per_batch(issued: ServiceDeps) -> None:
     assert stored_when_reported == [10] * 10 + [20] * 10 + [25] * 5
 
 
+def test_worker_processes_issue_the_same_cohort_as_one_process(
+    issued: ServiceDeps, clock: FixedClock
+) -> None:
+    # Real worker processes (spawned), a repeat inside the file, one bad row, three batches.
+    rows = cohort(25)
+    rows[7] = (rows[7][0], award_to("learner003@example.org", result="A"))  # repeats line 5
+    rows[9] = (rows[9][0], award_to("learner009@example.org", result="Z"))
+    outcomes = list(issue_awards(issued, ACHIEVEMENT, rows, batch_size=10, workers=2))
+    assert statuses(outcomes) == {"issued": 23, "skipped": 1, "failed": 1}
+    by_line = {o.line: o for o in outcomes}
+    first = by_line[rows[3][0]]
+    assert by_line[rows[7][0]].message == f"already issued as {first.award_id}"
+    stored = list_awards(issued)
+    assert len(stored) == 23
+    assert len({a.status_index for a in stored}) == 23
+    for award in stored[:3]:
+        assert_valid(award.credential, clock)
+    again = list(issue_awards(issued, ACHIEVEMENT, rows, batch_size=10, workers=2))
+    assert statuses(again) == {"skipped": 24, "failed": 1}
+
+
+def test_a_killed_signing_worker_is_one_clear_error_and_stored_rows_stay(
+    issued: ServiceDeps,
+) -> None:
+    import multiprocessing
+    import os
+    import signal
+
+    from credstack.domain.errors import WorkerError
+
+    outcomes = issue_awards(issued, ACHIEVEMENT, cohort(80), batch_size=10, workers=2)
+    first = next(outcomes)  # the first batch is stored; others are being signed
+    assert first.status == "issued"
+    for child in multiprocessing.active_children():
+        os.kill(child.pid or 0, signal.SIGKILL)
+    with pytest.raises(WorkerError, match="run the file again"):
+        list(outcomes)
+    stored = count(issued, AwardRow)
+    assert 10 <= stored < 80
+    assert first.award_id in {a.id for a in list_awards(issued)}
+
+
 def test_running_the_same_rows_again_skips_every_row(issued: ServiceDeps) -> None:
     rows = cohort(25)
     first = list(issue_awards(issued, ACHIEVEMENT, rows, batch_size=10))

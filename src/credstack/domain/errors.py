@@ -11,6 +11,7 @@ __all__ = [
     "InvalidInputError",
     "NotFoundError",
     "StorageError",
+    "WorkerError",
 ]
 
 
@@ -32,3 +33,7 @@ class ConflictError(CredstackError):
 
 class StorageError(CredstackError):
     """The database cannot be used: locked, unreachable, or at a newer migration."""
+
+
+class WorkerError(CredstackError):
+    """A worker process stopped before it finished its part (killed, out of memory)."""

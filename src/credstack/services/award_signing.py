@@ -14,6 +14,7 @@ import json
 import multiprocessing
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 import orjson
 
 from credstack.domain.awards import AwardRequest
+from credstack.domain.errors import WorkerError
 from credstack.ob.awards_v3p0 import CredentialTemplate
 from credstack.vc import Ed25519KeyPair, sign_credential
 from credstack.vc.errors import VCError
@@ -33,6 +35,7 @@ __all__ = [
     "SigningRow",
     "serialize_credential",
     "signing_pool",
+    "worker_stopped",
 ]
 
 
@@ -161,7 +164,18 @@ class _Workers:
         self._executor = executor
 
     def submit(self, rows: Sequence[SigningRow], issued_at: dt.datetime) -> Future[list[Signed]]:
-        return self._executor.submit(_sign_in_worker, list(rows), issued_at)
+        try:
+            return self._executor.submit(_sign_in_worker, list(rows), issued_at)
+        except BrokenProcessPool:
+            raise worker_stopped() from None
+
+
+def worker_stopped() -> WorkerError:
+    """The error for a pool that lost a worker: what was reported issued is stored."""
+    return WorkerError(
+        "a signing worker process stopped (killed or out of memory); the rows reported "
+        "issued are stored: run the file again to issue the rest"
+    )
 
 
 @contextmanager

@@ -17,6 +17,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 
 from credstack.domain.awards import Award, AwardRequest
 from credstack.domain.errors import ConflictError, CredstackError
@@ -27,6 +28,7 @@ from credstack.services.award_signing import (
     SigningPool,
     SigningRow,
     signing_pool,
+    worker_stopped,
 )
 from credstack.services.awards import (
     IssueContext,
@@ -110,7 +112,10 @@ class _Run:
     def finish_oldest(self) -> list[BulkOutcome]:
         """Wait for the oldest batch in flight to be signed, then store it."""
         batch = self.inflight.popleft()
-        results = batch.texts.result()
+        try:
+            results = batch.texts.result()
+        except BrokenProcessPool:
+            raise worker_stopped() from None
         for row in batch.rows:
             self.pending_keys.pop(row.request.source_key, None)
             self.pending_recipients.pop(row.request.recipient.identifier.lower(), None)
