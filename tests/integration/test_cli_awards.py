@@ -180,6 +180,23 @@ def test_csv_cohort_is_issued_once(course: Cli, tmp_path: Path) -> None:
     assert len(course.credentials()) == 30
 
 
+def test_csv_cohort_signed_by_worker_processes(course: Cli, tmp_path: Path) -> None:
+    rows = "".join(f"learner{i}@example.org,Learner {i},B\n" for i in range(40))
+    cohort = write(tmp_path / "cohort.csv", "email,name,result\n" + rows + "oops,Bad,B\n")
+    result = course("award", "--achievement", "course-a", "--csv", cohort, "--workers", "2")
+    assert result.exit_code == 1
+    assert "issued 40, skipped 0 (already issued), failed 1" in result.stdout
+    assert f"{cohort}:42:" in result.stderr
+    assert "Traceback" not in result.stderr
+    listed = course.credentials("--achievement", "course-a")
+    assert len({c["id"] for c in listed}) == 40
+    again = course("award", "--achievement", "course-a", "--csv", cohort, "--workers", "2")
+    assert "issued 0, skipped 40 (already issued), failed 1" in again.stdout
+    refused = course("award", "--achievement", "course-a", "--csv", cohort, "--workers", "-1")
+    assert refused.exit_code != 0
+    assert "Traceback" not in refused.stderr
+
+
 def bad_rows_csv(tmp_path: Path) -> Path:
     return write(
         tmp_path / "bad.csv",
