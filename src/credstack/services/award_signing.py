@@ -24,12 +24,14 @@ import orjson
 from credstack.domain.awards import AwardRequest
 from credstack.domain.errors import WorkerError
 from credstack.ob.awards_v3p0 import CredentialTemplate
+from credstack.services.status import PendingSlot, StatusLinks, StatusSlot
 from credstack.vc import Ed25519KeyPair, sign_credential
 from credstack.vc.errors import VCError
 
 __all__ = [
     "CohortSigner",
     "Signed",
+    "SignedCredential",
     "SigningFailure",
     "SigningPool",
     "SigningRow",
@@ -41,12 +43,22 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class SigningRow:
-    """One credential to sign: everything that differs from the template."""
+    """One credential to sign: everything that differs from the template. Its status index is
+    worked out where it is signed (``PendingSlot.resolve``: twelve HMACs, worth a worker)."""
 
     credential_id: str
     request: AwardRequest
     salt: str
-    status: list[dict[str, Any]] | dict[str, Any] | None
+    slot: PendingSlot | StatusSlot | None
+    links: StatusLinks | None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedCredential:
+    """A signed row: its stored text and the status slot it took."""
+
+    text: str
+    slot: StatusSlot | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +68,7 @@ class SigningFailure:
     message: str
 
 
-Signed = str | SigningFailure
+Signed = SignedCredential | SigningFailure
 
 
 def serialize_credential(signed: dict[str, Any]) -> str:
@@ -111,19 +123,21 @@ class CohortSigner:
         template = self.template
         results: list[Signed] = []
         for row in rows:
+            slot = row.slot.resolve() if isinstance(row.slot, PendingSlot) else row.slot
+            status = row.links.entries(slot.index) if slot and row.links else None
             document = template.document(
                 credential_id=row.credential_id,
                 request=row.request,
                 issued_at=issued_at,
                 salt=row.salt,
-                status=row.status,
+                status=status,
             )
             try:
                 signed = sign_credential(document, key, created=issued_at)
             except VCError as error:
                 results.append(SigningFailure(str(error)))
             else:
-                results.append(serialize_credential(signed))
+                results.append(SignedCredential(serialize_credential(signed), slot))
         return results
 
 

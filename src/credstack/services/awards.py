@@ -20,11 +20,21 @@ from credstack.domain.errors import ConflictError, InvalidInputError
 from credstack.domain.issuers import Issuer, SigningKeyRecord
 from credstack.domain.status import AuditEvent, StatusAction
 from credstack.ob.awards_v3p0 import CredentialTemplate, achievement_uri, result_description_id
-from credstack.services.award_signing import CohortSigner, SigningFailure, SigningRow
+from credstack.services.award_signing import (
+    CohortSigner,
+    SignedCredential,
+    SigningFailure,
+    SigningRow,
+)
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import signing_key
 from credstack.services.ports import UnitOfWork
-from credstack.services.status import StatusSlot, reserve_slots, status_entries
+from credstack.services.status import (
+    PendingSlot,
+    StatusSlot,
+    reserve_positions,
+    status_links,
+)
 from credstack.vc import Ed25519KeyPair
 
 __all__ = [
@@ -106,14 +116,19 @@ def with_validity(context: IssueContext, request: AwardRequest, now: dt.datetime
 
 
 def signing_row(
-    deps: ServiceDeps, context: IssueContext, request: AwardRequest, award_id: str, slot: StatusSlot
+    deps: ServiceDeps,
+    context: IssueContext,
+    request: AwardRequest,
+    award_id: str,
+    slot: PendingSlot | StatusSlot,
 ) -> SigningRow:
-    """What a signer needs for one award besides the template: ids, salt, status entries."""
+    """What a signer needs for one award besides the template: ids, salt, status slot."""
     return SigningRow(
         credential_id=credential_id_for(deps, award_id),
         request=request,
         salt=secrets.token_hex(16),
-        status=status_entries(deps, context.issuer.id, slot),
+        slot=slot,
+        links=status_links(deps, context.issuer.id, slot.number),
     )
 
 
@@ -121,13 +136,13 @@ def signed_award(
     context: IssueContext,
     award_id: str,
     row: SigningRow,
-    slot: StatusSlot,
+    signed: SignedCredential,
     issued_at: dt.datetime,
-    text: str,
     renewed_from: str | None = None,
 ) -> Award:
     """The award record of a credential signed from ``row``."""
     request = row.request
+    slot = signed.slot
     return Award(
         id=award_id,
         credential_id=row.credential_id,
@@ -139,9 +154,9 @@ def signed_award(
         valid_until=request.valid_until,
         source_key=request.source_key,
         signing_key_id=context.key_record.id,
-        credential=text,
-        status_list_id=slot.list_id,
-        status_index=slot.index,
+        credential=signed.text,
+        status_list_id=slot.list_id if slot else None,
+        status_index=slot.index if slot else None,
         renewed_from=renewed_from,
     )
 
@@ -150,7 +165,7 @@ def build_award(
     deps: ServiceDeps,
     context: IssueContext,
     request: AwardRequest,
-    slot: StatusSlot,
+    slot: PendingSlot | StatusSlot,
     renewed_from: str | None = None,
 ) -> Award:
     """Sign one credential (no database access: the caller stores it)."""
@@ -158,10 +173,10 @@ def build_award(
     now = deps.clock.now()
     award_id = str(uuid.uuid4())
     row = signing_row(deps, context, with_validity(context, request, now), award_id, slot)
-    (text,) = CohortSigner(context.template, context.key).sign([row], now)
-    if isinstance(text, SigningFailure):
-        raise InvalidInputError(f"cannot sign the credential: {text.message}")
-    return signed_award(context, award_id, row, slot, now, text, renewed_from)
+    (signed,) = CohortSigner(context.template, context.key).sign([row], now)
+    if isinstance(signed, SigningFailure):
+        raise InvalidInputError(f"cannot sign the credential: {signed.message}")
+    return signed_award(context, award_id, row, signed, now, renewed_from)
 
 
 def duplicate_error(existing: Award) -> ConflictError:
@@ -186,13 +201,14 @@ class SlotPool:
 
     def __init__(self, deps: ServiceDeps, context: IssueContext, chunk: int) -> None:
         self._deps, self._context, self._chunk = deps, context, chunk
-        self._slots: collections.deque[StatusSlot] = collections.deque()
+        self._slots: collections.deque[PendingSlot] = collections.deque()
 
-    def take(self) -> StatusSlot:
+    def take(self) -> PendingSlot:
+        """The next reserved slot; its index is worked out by the signer."""
         if not self._slots:
             context = self._context
             self._slots.extend(
-                reserve_slots(
+                reserve_positions(
                     self._deps,
                     context.issuer.id,
                     context.key_record.id,

@@ -41,7 +41,6 @@ from credstack.services.awards import (
     with_validity,
 )
 from credstack.services.deps import ServiceDeps
-from credstack.services.status import StatusSlot
 
 __all__ = ["BulkOutcome", "RowInput", "issue_awards"]
 
@@ -69,7 +68,6 @@ class _Batch:
     lines: list[int]
     ids: list[str]
     rows: list[SigningRow]
-    slots: list[StatusSlot]
     issued_at: dt.datetime
     texts: Future[list[Signed]]
 
@@ -95,18 +93,16 @@ class _Run:
         if not fresh:
             return outcomes
         now = self.deps.clock.now()
-        lines, ids, rows, slots = [], [], [], []
+        lines, ids, rows = [], [], []
         for line, request, award_id in fresh:
-            slot = self.slots.take()
             request = with_validity(self.context, request, now)
             lines.append(line)
             ids.append(award_id)
-            rows.append(signing_row(self.deps, self.context, request, award_id, slot))
-            slots.append(slot)
+            rows.append(signing_row(self.deps, self.context, request, award_id, self.slots.take()))
             self.pending_keys[request.source_key] = award_id
             self.pending_recipients.setdefault(request.recipient.identifier.lower(), award_id)
         texts = self.pool.submit(rows, now)
-        self.inflight.append(_Batch(lines, ids, rows, slots, now, texts))
+        self.inflight.append(_Batch(lines, ids, rows, now, texts))
         return outcomes
 
     def finish_oldest(self) -> list[BulkOutcome]:
@@ -121,14 +117,14 @@ class _Run:
             self.pending_recipients.pop(row.request.recipient.identifier.lower(), None)
         outcomes = []
         awards = []
-        for line, award_id, row, slot, result in zip(
-            batch.lines, batch.ids, batch.rows, batch.slots, results, strict=True
+        for line, award_id, row, result in zip(
+            batch.lines, batch.ids, batch.rows, results, strict=True
         ):
             if isinstance(result, SigningFailure):
                 message = f"cannot sign the credential: {result.message}"
                 outcomes.append(BulkOutcome(line, "failed", message))
                 continue
-            award = signed_award(self.context, award_id, row, slot, batch.issued_at, result)
+            award = signed_award(self.context, award_id, row, result, batch.issued_at)
             awards.append((line, row.request, award))
         return outcomes + self._commit(awards)
 

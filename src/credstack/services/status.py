@@ -33,12 +33,16 @@ from credstack.vc import Ed25519KeyPair, sign_credential
 from credstack.vc.status_list import MIN_LIST_BITS, set_bit, status_list_credential
 
 __all__ = [
+    "PendingSlot",
+    "StatusLinks",
     "StatusSlot",
     "change_status",
     "export_status_lists",
     "refresh_status_lists",
+    "reserve_positions",
     "reserve_slots",
     "status_entries",
+    "status_links",
     "status_list_url",
 ]
 
@@ -58,24 +62,58 @@ def status_list_url(deps: ServiceDeps, issuer_id: str, number: int, purpose: str
     return f"{deps.public_url}/status/{issuer_id}/{number}/{purpose}.json"
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class PendingSlot:
+    """A reserved position whose index is not worked out yet: the keyed permutation
+    (``domain.status_indexes``) runs where the credential is signed, in a worker process when
+    there are workers."""
+
+    list_id: int
+    number: int
+    position: int
+    permutation_key: bytes
+    size: int
+
+    def resolve(self) -> StatusSlot:
+        index = index_for_position(self.permutation_key, self.position, self.size)
+        return StatusSlot(self.list_id, self.number, index)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusLinks:
+    """Where the credentials of one list point: the list URL of each purpose."""
+
+    urls: tuple[tuple[str, str], ...]
+    #: suspension entries are off: one revocation entry, as an object rather than an array
+    single: bool
+
+    def entries(self, index: int) -> list[dict[str, Any]] | dict[str, Any]:
+        """The ``credentialStatus`` of the credential at ``index``."""
+        entries = [
+            {
+                "id": f"{url}#{index}",
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": purpose,
+                "statusListIndex": str(index),
+                "statusListCredential": url,
+            }
+            for purpose, url in self.urls
+        ]
+        return entries[0] if self.single else entries
+
+
+def status_links(deps: ServiceDeps, issuer_id: str, number: int) -> StatusLinks:
+    purposes = PURPOSES if deps.suspension else ("revocation",)
+    urls = tuple((p, status_list_url(deps, issuer_id, number, p)) for p in purposes)
+    return StatusLinks(urls, single=not deps.suspension)
+
+
 def status_entries(
     deps: ServiceDeps, issuer_id: str, slot: StatusSlot
 ) -> list[dict[str, Any]] | dict[str, Any]:
     """The ``credentialStatus`` of a credential in ``slot``: a revocation and a suspension
     entry, or (suspension off) the revocation entry alone, as a single object."""
-    entries = []
-    for purpose in PURPOSES if deps.suspension else ("revocation",):
-        url = status_list_url(deps, issuer_id, slot.number, purpose)
-        entries.append(
-            {
-                "id": f"{url}#{slot.index}",
-                "type": "BitstringStatusListEntry",
-                "statusPurpose": purpose,
-                "statusListIndex": str(slot.index),
-                "statusListCredential": url,
-            }
-        )
-    return entries if deps.suspension else entries[0]
+    return status_links(deps, issuer_id, slot.number).entries(slot.index)
 
 
 def _signed_list(
@@ -140,7 +178,14 @@ def reserve_slots(
     several processes issue at the same time; a slot whose credential is then not issued stays
     unused (its bit is never set, which reads as "active" for a credential that never existed).
     """
-    slots: list[StatusSlot] = []
+    return [slot.resolve() for slot in reserve_positions(deps, issuer_id, key_id, key, count)]
+
+
+def reserve_positions(
+    deps: ServiceDeps, issuer_id: str, key_id: str, key: Ed25519KeyPair, count: int
+) -> list[PendingSlot]:
+    """``reserve_slots`` without working out the indexes (``PendingSlot.resolve`` does)."""
+    slots: list[PendingSlot] = []
     for _ in range(_MAX_ATTEMPTS):
         if len(slots) == count:
             return slots
@@ -155,10 +200,12 @@ def reserve_slots(
         except ConflictError:
             continue  # another process opened the next list first: use theirs
         slots += [
-            StatusSlot(
+            PendingSlot(
                 status_list.id,
                 status_list.number,
-                index_for_position(status_list.permutation_key, position, status_list.size),
+                position,
+                status_list.permutation_key,
+                status_list.size,
             )
             for position in range(start, start + taken)
         ]
