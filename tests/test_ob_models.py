@@ -712,3 +712,21 @@ def test_public_names() -> None:
     }
     for name in credstack.ob.__all__:
         assert hasattr(credstack.ob, name), name
+
+
+def test_credential_identifiers_are_what_the_identity_model_writes() -> None:
+    # awards_v3p0 writes IdentityObjects directly (once per credential); they must be the
+    # model's own JSON, key order included
+    from credstack.domain.awards import Recipient
+    from credstack.ob.awards_v3p0 import _identifiers
+    from credstack.ob.identity import IdentityObject
+
+    recipient = Recipient(email="Ada@Example.org", name="Ada Lovelace")
+    written = _identifiers(recipient, "5a1t")
+    expected = [
+        IdentityObject.for_email("ada@example.org", "5a1t").to_json_ld(),
+        IdentityObject.plain("Ada Lovelace", "name").to_json_ld(),
+    ]
+    assert written == expected
+    assert [list(w) for w in written] == [list(e) for e in expected]
+    assert _identifiers(Recipient(did="did:example:x"), "s") == []
