@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -74,6 +74,9 @@ def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
         yield values[start : start + size]
 
 
+_AWARDS_TABLE = cast(Table, AwardRow.__table__)
+
+
 class SqlAwardRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -91,7 +94,7 @@ class SqlAwardRepository:
             # the table's Core insert on the session's connection: the ORM's bulk insert
             # costs several times more per row and gives nothing here
             self._session.connection().execute(
-                insert(AwardRow.__table__), [_columns(award) for award in awards]
+                _AWARDS_TABLE.insert(), [_columns(award) for award in awards]
             )
         except IntegrityError as error:
             # the statement runs now, not at commit: the clash is reported here, as commit would
