@@ -48,7 +48,7 @@ _RDF_REST = f"<{RDF}rest>"
 _RDF_NIL = f"<{RDF}nil>"
 _XSD_STRING = XSD + "string"
 _XSD_DOUBLE = XSD + "double"
-_XSD_BOOLEAN_SUFFIX = f"^^<{XSD}boolean>"
+_XSD_BOOLEAN = XSD + "boolean"
 _XSD_INTEGER = XSD + "integer"
 
 # credstack's safe mode (jsonld._check_ids_and_types) and pyld's to_rdf (_is_absolute_iri)
@@ -64,6 +64,14 @@ _PLAIN, _LIST, _GRAPH = 0, 1, 2
 #: Processed contexts kept per registry and thread before the cache starts again (documents
 #: with inline contexts of their own would otherwise grow it without bound).
 _MAX_CACHED_CONTEXTS = 4_096
+
+
+def _literal(text: str, datatype: str) -> str:
+    """A literal of a number or boolean (its text needs no escaping); ``xsd:string`` is
+    written as a plain literal, as RDFC-1.0's canonical N-Quads write it."""
+    if datatype == _XSD_STRING:
+        return f'"{text}"'
+    return f'"{text}"^^<{datatype}>'
 
 
 class Unsupported(Exception):  # noqa: N818 - a signal to fall back, not an error to report
@@ -431,18 +439,17 @@ class _Walk:
             raise Unsupported("nested array")
         datatype = coercion if coercion not in (None, "@id", "@vocab", "@none") else None
         if isinstance(item, bool):
-            text = "true" if item else "false"
-            return f'"{text}"^^<{datatype}>' if datatype else f'"{text}"{_XSD_BOOLEAN_SUFFIX}'
+            return _literal("true" if item else "false", datatype or _XSD_BOOLEAN)
         if isinstance(item, float):
             if item != item or item in (float("inf"), float("-inf")):
                 raise Unsupported("number")
             if not item.is_integer() or datatype == _XSD_DOUBLE or abs(item) >= 1e21:
-                return f'"{_canonicalize_double(item)}"^^<{datatype or _XSD_DOUBLE}>'
-            return f'"{int(item)}"^^<{datatype or _XSD_INTEGER}>'
+                return _literal(_canonicalize_double(item), datatype or _XSD_DOUBLE)
+            return _literal(str(int(item)), datatype or _XSD_INTEGER)
         if isinstance(item, int):
             if datatype == _XSD_DOUBLE or abs(item) >= 1e21:
-                return f'"{_canonicalize_double(float(item))}"^^<{datatype or _XSD_DOUBLE}>'
-            return f'"{item}"^^<{datatype or _XSD_INTEGER}>'
+                return _literal(_canonicalize_double(float(item)), datatype or _XSD_DOUBLE)
+            return _literal(str(item), datatype or _XSD_INTEGER)
         raise Unsupported("value")
 
     def rdf_list(self, ctx: _Ctx, key: str, term: _Term, items: list[Any], graph: str) -> str:
