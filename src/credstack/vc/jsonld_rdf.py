@@ -148,8 +148,9 @@ class _Ctx:
         self.previous = previous
         self.terms: dict[str, _Term] = {}
         self.expansions: dict[str, Any] = {}
-        # local context (its key) and mode -> the context it leads to
-        self.transitions: dict[tuple[Any, int], _Ctx] = {}
+        # (local context's key, mode) -> (the local context, the context it leads to); the
+        # entry holds the local context, so an id used as its key cannot be reused meanwhile
+        self.transitions: dict[tuple[Any, int], tuple[Any, _Ctx]] = {}
         # (active property, id of a FrozenDict) -> its quads, made once
         self.memo: dict[tuple[str, int], _Shared] = {}
         aliases = {k: m.get("@id") for k, m in self.mappings.items() if m}
@@ -161,8 +162,8 @@ class _Contexts:
     """pyld's processed contexts and the terms read from them, kept across documents.
 
     A processed context is found from the active context it was applied to and the local
-    context: a URL, the identity of a scoped context object held by a processed context (kept
-    alive, so the identity cannot be reused), or the JSON text of one written in a document.
+    context: its identity when it cannot change (a scoped context of a processed context, a
+    frozen one), its URLs, or the JSON text of one written in a document.
     """
 
     def __init__(self, registry: ContextRegistry, options: dict[str, Any]) -> None:
@@ -172,7 +173,6 @@ class _Contexts:
         self._expand_iri = self.processor._expand_iri
         self._wrapped: dict[int, _Ctx] = {}
         self.shared_count = 0
-        self._keep: list[Any] = []
         self.initial = self.wrap(self.processor._get_initial_context(options))
 
     def wrap(self, raw: dict[str, Any]) -> _Ctx:
@@ -205,21 +205,21 @@ class _Contexts:
         """``ctx`` with ``local`` processed on top. ``mode``: 0 plain (an embedded
         ``@context``), 1 property-scoped (override protected), 2 a key's term context
         (propagate, override protected), 3 type-scoped (no propagation)."""
-        if inline:
-            # contexts written in the document are new objects each time: key them by text
-            # (a frozen one cannot change, so its identity will do)
-            if isinstance(local, str):
-                key: Any = local
-            elif type(local) is FrozenList or type(local) is FrozenDict:
-                key = id(local)
-                self._keep.append(local)
-            else:
-                key = json.dumps(local)
+        by_identity = False
+        if not inline or type(local) is FrozenList or type(local) is FrozenDict:
+            # a scoped context of a processed context, or a frozen one: neither can change
+            key: Any = id(local)
+            by_identity = True
+        elif isinstance(local, str):
+            key = local
+        elif isinstance(local, list) and all(isinstance(item, str) for item in local):
+            key = ("urls", *local)
         else:
-            key = id(local)
-        found = ctx.transitions.get((key, mode))
-        if found is not None:
-            return found
+            # written in the document: a new object each time, so its text is the key
+            key = json.dumps(local)
+        entry = ctx.transitions.get((key, mode))
+        if entry is not None and (not by_identity or entry[0] is local):
+            return entry[1]
         try:
             processed = self.processor._process_context(
                 ctx.raw,
@@ -232,11 +232,9 @@ class _Contexts:
             raise Unsupported("context") from error
         if len(self._wrapped) >= _MAX_CACHED_CONTEXTS:
             self._wrapped.clear()
-            self._keep.clear()
             self.initial.transitions.clear()
         found = self.wrap(processed)
-        self._keep.append(local)  # its id is part of the key
-        ctx.transitions[(key, mode)] = found
+        ctx.transitions[(key, mode)] = (local, found)
         return found
 
 
