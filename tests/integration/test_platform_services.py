@@ -724,11 +724,22 @@ def test_bulk_issue_in_batches_issues_every_row(issued: ServiceDeps, clock: Fixe
 
 
 def test_bulk_outcomes_stream_per_batch(issued: ServiceDeps) -> None:
-    # An outcome says "issued" only once its batch is stored, and comes before later rows run.
-    stored_when_reported: list[int] = []
-    for _ in issue_awards(issued, ACHIEVEMENT, cohort(25), batch_size=10):
-        stored_when_reported.append(count(issued, AwardRow))
-    assert stored_when_reported == [10] * 10 + [20] * 10 + [25] * 5
+    # An outcome says "issued" only once its batch is stored, and outcomes come while later
+    # rows are still being read (a batch is stored while the next one is signed).
+    read: list[int] = []
+
+    def rows() -> Iterator[tuple[int, AwardRequest | str]]:
+        for row in cohort(45):
+            read.append(row[0])
+            yield row
+
+    reported: list[tuple[int, int, int]] = []  # (reported so far, stored, rows read)
+    for outcome in issue_awards(issued, ACHIEVEMENT, rows(), batch_size=10):
+        assert outcome.status == "issued"
+        reported.append((len(reported) + 1, count(issued, AwardRow), len(read)))
+    assert all(so_far <= stored for so_far, stored, _ in reported)
+    assert reported[0][2] < 45  # the first outcomes came before the file was read through
+    assert [stored for _, stored, _ in reported][-1] == 45
 
 
 def test_worker_processes_issue_the_same_cohort_as_one_process(

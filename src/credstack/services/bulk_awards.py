@@ -4,9 +4,9 @@ A cohort of a million rows is streamed: rows are checked and collected into a ba
 repeats are found with one query (decision 0011: a learner who already has the achievement is
 ``skipped``, within the run as well as against what is stored); the rest get status slots and
 go to the signing pool (``award_signing``: this process or one worker per core); a signed batch
-is stored in one transaction (one insert statement), and only then are its rows reported
-``issued``. At most ``workers + 1`` batches are in flight, so memory stays flat however long
-the file is.
+is stored in one transaction (one insert statement) by a writer thread while the next batch is
+signed, and only then are its rows reported ``issued``. At most ``workers + 2`` batches are in
+flight, so memory stays flat however long the file is.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import datetime as dt
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from credstack.domain.awards import Award, AwardRequest
@@ -81,8 +81,13 @@ class _Run:
         self.deps = deps
         self.context = context
         self.pool = pool
+        self.batch_size = batch_size
         self.slots = SlotPool(deps, context, batch_size)
         self.inflight: deque[_Batch] = deque()
+        # Signed batches are stored by one writer thread while the next batch is signed: a
+        # durable commit waits on the disk, and the interpreter lock is free meanwhile.
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="credstack-store")
+        self.storing: deque[tuple[_Batch, Future[list[BulkOutcome]]]] = deque()
         # keys of rows sent to the pool but not yet committed (the database cannot see them)
         self.pending_keys: dict[str, str] = {}
         self.pending_recipients: dict[str, str] = {}
@@ -112,9 +117,6 @@ class _Run:
             results = batch.texts.result()
         except BrokenProcessPool:
             raise worker_stopped() from None
-        for row in batch.rows:
-            self.pending_keys.pop(row.request.source_key, None)
-            self.pending_recipients.pop(row.request.recipient.identifier.lower(), None)
         outcomes = []
         awards = []
         for line, award_id, row, result in zip(
@@ -126,7 +128,23 @@ class _Run:
                 continue
             award = signed_award(self.context, award_id, row, result, batch.issued_at)
             awards.append((line, row.request, award))
-        return outcomes + self._commit(awards)
+        self.storing.append((batch, self.writer.submit(self._commit, awards)))
+        return outcomes + self.stored(wait=False)
+
+    def stored(self, *, wait: bool) -> list[BulkOutcome]:
+        """Outcomes of the batches stored so far, oldest first; with ``wait``, of all. At most
+        one batch waits to be stored while the next is signed."""
+        outcomes: list[BulkOutcome] = []
+        while self.storing and (wait or len(self.storing) > 1 or self.storing[0][1].done()):
+            batch, future = self.storing.popleft()
+            outcomes += future.result()  # a storage error ends the run, as it would here
+            for row in batch.rows:
+                self.pending_keys.pop(row.request.source_key, None)
+                self.pending_recipients.pop(row.request.recipient.identifier.lower(), None)
+        return outcomes
+
+    def close(self) -> None:
+        self.writer.shutdown(wait=True)
 
     def _without_repeats(
         self, batch: list[tuple[int, AwardRequest]]
@@ -210,33 +228,49 @@ def issue_awards(
         context = load_issue_context(uow, deps, achievement_id)
     with signing_pool(CohortSigner(context.template, context.key), workers) as pool:
         run = _Run(deps, context, pool, batch_size)
-        # signed here, a batch is stored at once; with workers, keep each of them busy
-        in_flight = workers if workers > 1 else 0
-        batch: list[tuple[int, AwardRequest]] = []
-        pending: list[BulkOutcome] = []
-        for line, item in rows:
-            if isinstance(item, str):
-                pending.append(BulkOutcome(line, "failed", item))
-            elif item.achievement_id != context.version.achievement_id:
-                pending.append(BulkOutcome(line, "failed", "row is for another achievement"))
+        try:
+            yield from _stream(run, rows, workers, on_outcome)
+        finally:
+            run.close()
+
+
+def _stream(
+    run: _Run,
+    rows: Iterable[RowInput],
+    workers: int,
+    on_outcome: Callable[[BulkOutcome], None] | None,
+) -> Iterator[BulkOutcome]:
+    """The run's loop: rows into batches, batches to the pool, outcomes out as they settle."""
+    context, deps, batch_size = run.context, run.deps, run.batch_size
+    # signed here, a batch is finished at once; with workers, keep each of them busy
+    in_flight = workers if workers > 1 else 0
+    batch: list[tuple[int, AwardRequest]] = []
+    pending: list[BulkOutcome] = []
+    for line, item in rows:
+        if isinstance(item, str):
+            pending.append(BulkOutcome(line, "failed", item))
+        elif item.achievement_id != context.version.achievement_id:
+            pending.append(BulkOutcome(line, "failed", "row is for another achievement"))
+        else:
+            try:
+                validate_request(deps, context, item)
+            except CredstackError as error:
+                pending.append(BulkOutcome(line, "failed", str(error)))
             else:
-                try:
-                    validate_request(deps, context, item)
-                except CredstackError as error:
-                    pending.append(BulkOutcome(line, "failed", str(error)))
-                else:
-                    batch.append((line, item))
-            if len(batch) >= batch_size:
-                pending.extend(run.dispatch(batch))
-                batch = []
-                while len(run.inflight) > in_flight:
-                    pending.extend(run.finish_oldest())
-            yield from _drain(pending, on_outcome)
-        if batch:
+                batch.append((line, item))
+        if len(batch) >= batch_size:
             pending.extend(run.dispatch(batch))
-        while run.inflight:
-            pending.extend(run.finish_oldest())
+            batch = []
+            while len(run.inflight) > in_flight:
+                pending.extend(run.finish_oldest())
+        pending.extend(run.stored(wait=False))
         yield from _drain(pending, on_outcome)
+    if batch:
+        pending.extend(run.dispatch(batch))
+    while run.inflight:
+        pending.extend(run.finish_oldest())
+    pending.extend(run.stored(wait=True))
+    yield from _drain(pending, on_outcome)
 
 
 def _drain(
