@@ -76,8 +76,11 @@ def requests(path: Path, achievement: str) -> Iterator[tuple[int, AwardRequest |
                 yield row.line, row.message
 
 
-def award_run(folder: Path, csv_path: Path, workers: int) -> tuple[float, int, list[str]]:
-    """Seconds and count of one award run into a fresh SQLite database, and the texts."""
+def award_run(
+    folder: Path, csv_path: Path, workers: int, *, keep: bool = True
+) -> tuple[float, int, list[str]]:
+    """Seconds and count of one award run into a fresh SQLite database, and the texts
+    (none when ``keep`` is false: a long run must not hold them)."""
     deps = build_services(Settings(data_dir=folder))
     issuers.create_issuer(deps, id="demo-academy", name="Bench Academy", country_code="NL")
     _, spec = parse_definition(DEFINITION.read_text("utf-8"))
@@ -87,6 +90,8 @@ def award_run(folder: Path, csv_path: Path, workers: int) -> tuple[float, int, l
     outcomes = issue_awards(deps, spec.id, requests(csv_path, spec.id), workers=workers)
     issued = sum(outcome.status == "issued" for outcome in outcomes)
     seconds = time.perf_counter() - started
+    if not keep:
+        return seconds, issued, []
     texts = [award.credential for award in awards.list_awards(deps, achievement_id=spec.id)]
     return seconds, issued, texts
 
@@ -220,7 +225,7 @@ def main() -> None:
         if args.memory_rows:
             huge = root / "huge.csv"
             write_cohort(huge, args.memory_rows)
-            seconds, issued, _ = award_memory_run(root / "huge", huge, args.workers)
+            seconds, issued, _ = award_run(root / "huge", huge, args.workers, keep=False)
             parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(
@@ -228,21 +233,6 @@ def main() -> None:
                 f"{seconds:,.0f} s ({rate(issued, seconds):,.0f}/s); peak RSS: this process "
                 f"{parent:,.0f} MB (whole run), largest worker {child:,.0f} MB"
             )
-
-
-def award_memory_run(folder: Path, csv_path: Path, workers: int) -> tuple[float, int, None]:
-    """Like ``award_run`` but never holds the credentials: only the counts."""
-    deps = build_services(Settings(data_dir=folder))
-    issuers.create_issuer(deps, id="demo-academy", name="Bench Academy", country_code="NL")
-    _, spec = parse_definition(DEFINITION.read_text("utf-8"))
-    achievements.save_achievement(deps, "demo-academy", spec)
-    achievements.publish_achievement(deps, spec.id)
-    started = time.perf_counter()
-    issued = sum(
-        outcome.status == "issued"
-        for outcome in issue_awards(deps, spec.id, requests(csv_path, spec.id), workers=workers)
-    )
-    return time.perf_counter() - started, issued, None
 
 
 if __name__ == "__main__":
