@@ -173,7 +173,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--verify", type=int, default=5_000, help="credentials verified")
     parser.add_argument("--memory-rows", type=int, default=0, help="also award this many")
+    parser.add_argument(
+        "--only-memory", action="store_true", help="only the long run (its own peak RSS)"
+    )
     args = parser.parse_args()
+    if args.only_memory:
+        args.rows = args.general_rows = args.verify = 0
 
     fast = jsonld.use_path()
     print(
@@ -182,57 +187,66 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as work:
         root = Path(work)
-        big, small = root / "cohort.csv", root / "small.csv"
-        write_cohort(big, args.rows)
-        write_cohort(small, args.general_rows)
-
-        # 1. award from CSV, one core: fast path, then general path (same run)
-        seconds, issued, texts = award_run(root / "fast1", big, workers=1)
-        fast_award = rate(issued, seconds)
-        os.environ["CREDSTACK_JSONLD_PATH"] = "general"
-        jsonld.use_path("general")
-        g_seconds, g_issued, _ = award_run(root / "general1", small, workers=1)
-        jsonld.use_path(fast)
-        del os.environ["CREDSTACK_JSONLD_PATH"]
-        print(f"award from CSV ({args.rows:,} rows fast, {args.general_rows:,} general)")
-        line("one process", fast_award, rate(g_issued, g_seconds))
-
-        # 2. the same on every core
-        if args.workers > 1:
-            seconds, issued, _ = award_run(root / f"fast{args.workers}", big, args.workers)
-            many = rate(issued, seconds)
-            print(
-                f"  {args.workers} worker processes{'':<17} fast {many:9,.0f}/s  "
-                f"{many / fast_award:.2f}x one process ({many / fast_award / args.workers:.0%} "
-                f"of linear)"
-            )
-
-        # 3. verification, one core
-        own = texts[: args.verify]
-        foreign = foreign_credentials(min(args.verify, len(own)))
-        few = args.general_rows
-        print(f"verify ({len(own):,} credstack + {len(foreign):,} foreign fast, {few} general)")
-        for label, sample in (("credstack-issued", own), ("foreign", foreign)):
-            for what, check in (("proofs", proofs_valid), ("full report", report_valid)):
-                seconds, passed = timed(sample, check)
-                assert passed == len(sample), f"{label} {what}: {len(sample) - passed} failed"
-                jsonld.use_path("general")
-                g_seconds, _ = timed(sample[:few], check)
-                jsonld.use_path(fast)
-                line(f"{label}, {what}", rate(len(sample), seconds), rate(few, g_seconds))
-
-        # 4. memory of a long run
+        if not args.only_memory:
+            measure_speed(args, root, fast)
         if args.memory_rows:
-            huge = root / "huge.csv"
-            write_cohort(huge, args.memory_rows)
-            seconds, issued, _ = award_run(root / "huge", huge, args.workers, keep=False)
-            parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            print(
-                f"memory: {issued:,} awarded from one CSV with {args.workers} workers in "
-                f"{seconds:,.0f} s ({rate(issued, seconds):,.0f}/s); peak RSS: this process "
-                f"{parent:,.0f} MB (whole run), largest worker {child:,.0f} MB"
-            )
+            measure_memory(args, root)
+
+
+def measure_speed(args: argparse.Namespace, root: Path, fast: str) -> None:
+    """Award on one process (fast and general path), on every core, then verify."""
+    big, small = root / "cohort.csv", root / "small.csv"
+    write_cohort(big, args.rows)
+    write_cohort(small, args.general_rows)
+
+    # 1. award from CSV, one core: fast path, then general path (same run)
+    seconds, issued, texts = award_run(root / "fast1", big, workers=1)
+    fast_award = rate(issued, seconds)
+    os.environ["CREDSTACK_JSONLD_PATH"] = "general"
+    jsonld.use_path("general")
+    g_seconds, g_issued, _ = award_run(root / "general1", small, workers=1)
+    jsonld.use_path(fast)
+    del os.environ["CREDSTACK_JSONLD_PATH"]
+    print(f"award from CSV ({args.rows:,} rows fast, {args.general_rows:,} general)")
+    line("one process", fast_award, rate(g_issued, g_seconds))
+
+    # 2. the same on every core
+    if args.workers > 1:
+        seconds, issued, _ = award_run(root / f"fast{args.workers}", big, args.workers)
+        many = rate(issued, seconds)
+        print(
+            f"  {args.workers} worker processes{'':<17} fast {many:9,.0f}/s  "
+            f"{many / fast_award:.2f}x one process ({many / fast_award / args.workers:.0%} "
+            f"of linear)"
+        )
+
+    # 3. verification, one core
+    own = texts[: args.verify]
+    foreign = foreign_credentials(min(args.verify, len(own)))
+    few = args.general_rows
+    print(f"verify ({len(own):,} credstack + {len(foreign):,} foreign fast, {few} general)")
+    for label, sample in (("credstack-issued", own), ("foreign", foreign)):
+        for what, check in (("proofs", proofs_valid), ("full report", report_valid)):
+            seconds, passed = timed(sample, check)
+            assert passed == len(sample), f"{label} {what}: {len(sample) - passed} failed"
+            jsonld.use_path("general")
+            g_seconds, _ = timed(sample[:few], check)
+            jsonld.use_path(fast)
+            line(f"{label}, {what}", rate(len(sample), seconds), rate(few, g_seconds))
+
+
+def measure_memory(args: argparse.Namespace, root: Path) -> None:
+    """A long run from one CSV file, and the peak memory of this process and its workers."""
+    huge = root / "huge.csv"
+    write_cohort(huge, args.memory_rows)
+    seconds, issued, _ = award_run(root / "huge", huge, args.workers, keep=False)
+    parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"memory: {issued:,} awarded from one CSV with {args.workers} workers in "
+        f"{seconds:,.0f} s ({rate(issued, seconds):,.0f}/s); peak RSS: this process "
+        f"{parent:,.0f} MB (whole run), largest worker {child:,.0f} MB"
+    )
 
 
 if __name__ == "__main__":
