@@ -154,3 +154,70 @@ def test_the_installed_compiled_path_if_any_agrees_with_the_python_one(
     plain = python_fast_path.dataset_of(document, registry, options)
     assert sorted(compiled[0]) == sorted(plain[0])
     assert sorted(compiled[1]) == sorted(plain[1])
+
+
+def _signed_with_two_proofs() -> dict[str, Any]:
+    document = _credential(6, freeze(ACHIEVEMENT), ISSUER)
+    proof = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-rdfc-2022",
+        "created": "2026-01-01T00:00:00Z",
+        "verificationMethod": "did:example:issuer#k",
+        "proofPurpose": "assertionMethod",
+        "proofValue": "z1",
+    }
+    document["proof"] = [proof, {**proof, "proofValue": "z2"}]
+    return document
+
+
+def test_a_verifier_walks_a_credential_once_for_the_check_and_the_hash(
+    monkeypatch: pytest.MonkeyPatch, restore_path: None
+) -> None:
+    jsonld.use_path("python")
+    document = _signed_with_two_proofs()
+    unsecured = {key: value for key, value in document.items() if key != "proof"}
+    expected = canonicalize_general(unsecured)
+    with jsonld.reusing_datasets():
+        jsonld.check_safe_mode(document)
+
+        def no_second_walk(*_: Any) -> Any:
+            raise AssertionError("walked again")
+
+        monkeypatch.setattr(jsonld.fast_path, "dataset_of", no_second_walk)
+        assert canonicalize(dict(unsecured)) == expected  # same values: reused
+    monkeypatch.undo()
+    # outside the block nothing is kept; a changed value is never served from before
+    with jsonld.reusing_datasets():
+        jsonld.check_safe_mode(document)
+        changed = {**unsecured, "name": "Another name"}
+        assert canonicalize(changed) == canonicalize_general(changed)
+    assert canonicalize(unsecured) == expected
+
+
+def _signed_reference_documents() -> list[Path]:
+    from tests.conftest import SHARED
+
+    if not SHARED.is_dir():
+        return []
+    paths = sorted((SHARED / "conformance").rglob("*.json")) + sorted(
+        (SHARED / "vectors").rglob("*.json")
+    )
+    return [p for p in paths if '"proof"' in p.read_text("utf-8", errors="replace")]
+
+
+@pytest.mark.parametrize("path", _signed_reference_documents(), ids=lambda p: p.name)
+def test_the_dataset_without_the_proof_is_the_unsecured_documents(path: Path) -> None:
+    document = json.loads(path.read_text("utf-8"))
+    if not isinstance(document, dict) or "proof" not in document:
+        pytest.skip("not a signed JSON-LD document")
+    registry = default_registry()
+    try:
+        _, rest = python_fast_path.dataset_split(
+            document, registry, jsonld._options(registry), "proof"
+        )
+    except python_fast_path.Unsupported:
+        pytest.skip("outside the fast path")
+    assert rest is not None
+    unsecured = {key: value for key, value in document.items() if key != "proof"}
+    rdfc = jsonld._python_rdfc
+    assert rdfc.canonical_nquads_of(*rest) == canonicalize_general(unsecured)

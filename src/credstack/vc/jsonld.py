@@ -18,12 +18,14 @@ pyld is the general processor. Two things are added on top of it:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import importlib
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,7 @@ __all__ = [
     "expand",
     "fast_path",
     "hash_canonical",
+    "reusing_datasets",
     "use_path",
 ]
 
@@ -88,6 +91,8 @@ class _GeneralOnly:
     @classmethod
     def dataset_of(cls, *_: Any) -> Any:
         raise cls.Unsupported("the general path was chosen")
+
+    dataset_split = dataset_of
 
 
 #: ``CREDSTACK_JSONLD_PATH``: ``compiled`` or ``python`` (the fast path, compiled or not) or
@@ -201,6 +206,32 @@ def expand(document: Mapping[str, Any], registry: ContextRegistry | None = None)
     return expanded
 
 
+# Inside ``reusing_datasets``: datasets already made, by the identity of a document's values
+_reused: contextvars.ContextVar[dict[tuple[Any, ...], tuple[Any, Any]] | None] = (
+    contextvars.ContextVar("credstack_jsonld_reused", default=None)
+)
+
+
+@contextlib.contextmanager
+def reusing_datasets() -> Iterator[None]:
+    """Within this block, ``check_safe_mode`` keeps the dataset of the document without its
+    ``proof`` and ``canonicalize`` uses it for a document made of the very same values.
+
+    For a verifier, which checks a credential and then hashes it without its proof, and
+    changes neither in between: the key is the identity of the values, so it is only sound
+    while nothing is changed, which is why it is scoped to a block.
+    """
+    token = _reused.set({})
+    try:
+        yield
+    finally:
+        _reused.reset(token)
+
+
+def _identity_key(document: Mapping[str, Any], registry: ContextRegistry) -> tuple[Any, ...]:
+    return (id(registry), *((key, id(value)) for key, value in document.items()))
+
+
 def check_safe_mode(document: Mapping[str, Any], registry: ContextRegistry | None = None) -> None:
     """Raise what ``expand`` raises, without expanding when the fast path can tell.
 
@@ -209,10 +240,19 @@ def check_safe_mode(document: Mapping[str, Any], registry: ContextRegistry | Non
     by pyld, which gives the exact error.
     """
     registry = registry or default_registry()
+    reused = _reused.get()
     try:
-        fast_path.dataset_of(document, registry, _options(registry))
+        if reused is None or "proof" not in document:
+            fast_path.dataset_of(document, registry, _options(registry))
+            return
+        _, rest = fast_path.dataset_split(document, registry, _options(registry), "proof")
     except fast_path.Unsupported:
         expand(document, registry)
+        return
+    if rest is not None:
+        unsecured = {key: value for key, value in document.items() if key != "proof"}
+        # the values are held, so their ids cannot be reused while the entry lives
+        reused[_identity_key(unsecured, registry)] = (list(unsecured.values()), rest)
 
 
 def canonicalize(document: Mapping[str, Any], registry: ContextRegistry | None = None) -> str:
@@ -224,10 +264,17 @@ def canonicalize(document: Mapping[str, Any], registry: ContextRegistry | None =
     sorted canonical N-Quads, each line ending in a newline.
     """
     registry = registry or default_registry()
-    try:
-        quads, lines, known_hashes = fast_path.dataset_of(document, registry, _options(registry))
-    except fast_path.Unsupported:
-        return canonicalize_general(document, registry)
+    reused = _reused.get()
+    entry = reused.get(_identity_key(document, registry)) if reused else None
+    if entry is not None:
+        quads, lines, known_hashes = entry[1]
+    else:
+        try:
+            quads, lines, known_hashes = fast_path.dataset_of(
+                document, registry, _options(registry)
+            )
+        except fast_path.Unsupported:
+            return canonicalize_general(document, registry)
     return str(_fast_rdfc.canonical_nquads_of(quads, lines, known_hashes))
 
 

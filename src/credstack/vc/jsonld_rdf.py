@@ -38,7 +38,7 @@ from credstack.vc.contexts import ContextRegistry
 from credstack.vc.frozen import FrozenDict, FrozenList
 from credstack.vc.rdfc import SerializedQuad, escape_literal, first_degree_hashes
 
-__all__ = ["Unsupported", "dataset_of"]
+__all__ = ["Dataset", "Unsupported", "dataset_of", "dataset_split"]
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -255,7 +255,18 @@ class _Shared:
 class _Walk:
     """One document's walk: quads out, blank nodes numbered in the order they are met."""
 
-    __slots__ = ("contexts", "count", "known", "lines", "prefix", "quads", "reuse", "used")
+    __slots__ = (
+        "contexts",
+        "count",
+        "known",
+        "lines",
+        "prefix",
+        "quads",
+        "reuse",
+        "split",
+        "split_at",
+        "used",
+    )
 
     def __init__(self, contexts: _Contexts, prefix: str = "_:g", *, reuse: bool = True) -> None:
         self.contexts = contexts
@@ -267,6 +278,9 @@ class _Walk:
         self.reuse = reuse
         self.known: dict[str, str] = {}
         self.used: set[int] = set()
+        # a top-level key whose quads are noted (``dataset_of(split=...)``), and where they are
+        self.split: str | None = None
+        self.split_at: tuple[int, int, int, int] | None = None
 
     def blank(self) -> str:
         self.count += 1
@@ -369,7 +383,14 @@ class _Walk:
         for type_ in types:
             emit(subject, _RDF_TYPE, self.type_iri(type_scoped, type_), graph)
         for key, term, value in properties:
-            if value is not None:
+            if value is None:
+                continue
+            if active_property is None and key == self.split:
+                quads, lines, known = len(self.quads), len(self.lines), len(self.known)
+                self.values(ctx, key, term, value, subject, graph)
+                if len(self.known) == known:  # its quads are a slice of the lists
+                    self.split_at = (quads, len(self.quads), lines, len(self.lines))
+            else:
                 self.values(ctx, key, term, value, subject, graph)
         return subject
 
@@ -514,9 +535,12 @@ def _contexts_for(registry: ContextRegistry, options: dict[str, Any]) -> _Contex
     return found
 
 
+Dataset = tuple[list[SerializedQuad], list[str], dict[str, str]]
+
+
 def dataset_of(
     document: Mapping[str, Any], registry: ContextRegistry, options: dict[str, Any]
-) -> tuple[list[SerializedQuad], list[str], dict[str, str]]:
+) -> Dataset:
     """The RDF dataset of ``document``, for ``rdfc.canonical_nquads_of``: the quads that
     have a blank node or a named graph, as serialized quads (graph ``""`` for the default);
     the other quads as N-Quads lines; and the first-degree hashes already known for blank
@@ -525,13 +549,42 @@ def dataset_of(
     ``options`` are the pyld options of the general path (same loader and resolver). Raises
     ``Unsupported`` for anything outside the fast path; nothing else.
     """
+    return _walk(document, registry, options, None)[0]
+
+
+def dataset_split(
+    document: Mapping[str, Any], registry: ContextRegistry, options: dict[str, Any], key: str
+) -> tuple[Dataset, Dataset | None]:
+    """``dataset_of(document)``, and the dataset of the document without its top-level
+    ``key`` (``None`` when it cannot be told apart). A verifier checks the whole credential
+    and then hashes it without its ``proof``: one walk serves both, since the other keys are
+    expanded with the same contexts either way."""
+    full, walk = _walk(document, registry, options, key)
+    if walk.split_at is None:
+        return full, None if key in document else full
+    quads_from, quads_to, lines_from, lines_to = walk.split_at
+    rest = (
+        full[0][:quads_from] + full[0][quads_to:],
+        full[1][:lines_from] + full[1][lines_to:],
+        full[2],
+    )
+    return full, rest
+
+
+def _walk(
+    document: Mapping[str, Any],
+    registry: ContextRegistry,
+    options: dict[str, Any],
+    split: str | None,
+) -> tuple[Dataset, _Walk]:
     if not isinstance(document, Mapping) or "@graph" in document:
         raise Unsupported("document")
     walk = _Walk(_contexts_for(registry, options))
+    walk.split = split
     try:
         walk.node(walk.contexts.initial, None, document, "")
     except Unsupported:
         raise
     except (RecursionError, TypeError, ValueError, KeyError, AttributeError) as error:
         raise Unsupported(type(error).__name__) from error
-    return walk.quads, walk.lines, walk.known
+    return (walk.quads, walk.lines, walk.known), walk

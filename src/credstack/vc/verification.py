@@ -41,7 +41,7 @@ from credstack.vc.data_integrity import ProofResult, proofs_of, verify_proofs
 from credstack.vc.errors import FetchError, VCError
 from credstack.vc.fetching import Fetcher, fetch_json
 from credstack.vc.jose import decode_jwt, verify_jwt
-from credstack.vc.jsonld import check_safe_mode
+from credstack.vc.jsonld import check_safe_mode, reusing_datasets
 
 __all__ = [
     "Check",
@@ -171,7 +171,9 @@ def verify(
         status_checker=status_checker,
     )
     try:
-        return _verify(data, context, depth=0)
+        # the credential is checked whole, then hashed without its proof: one walk serves both
+        with reusing_datasets():
+            return _verify(data, context, depth=0)
     except Exception as error:  # a report must come back for any input, even on our bugs
         context.add("internal", Outcome.FAILED, f"verification stopped: {error!r}")
         return VerificationReport(tuple(context.checks))
