@@ -16,19 +16,40 @@ with cycle-walking past the values beyond the list's size.
 
 from __future__ import annotations
 
-import hmac
+import functools
+import hashlib
+from typing import Any
 
 from credstack.domain.errors import InvalidInputError
 
 __all__ = ["index_for_position"]
 
 _ROUNDS = 6
+_BLOCK = 64  # SHA-256's block size, in bytes
+
+
+@functools.lru_cache(maxsize=16)
+def _pads(key: bytes) -> tuple[Any, Any]:
+    """SHA-256 states after the HMAC key's inner and outer pads (RFC 2104), computed once per
+    key: each round then hashes only its own nine bytes (a cohort runs twelve rounds per
+    credential)."""
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    return inner, outer
 
 
 def _round(key: bytes, round_no: int, half: int, bits: int) -> int:
-    # hmac.digest: the same HMAC-SHA-256 as hmac.new(...).digest(), in one call to OpenSSL
-    digest = hmac.digest(key, bytes([round_no]) + half.to_bytes(8, "big"), "sha256")
-    return int.from_bytes(digest[:8], "big") & ((1 << bits) - 1)
+    # HMAC-SHA-256(key, round || half), from the precomputed pads: the same bytes as
+    # hmac.digest(key, message, "sha256") (tests/unit/test_status_indexes.py)
+    inner, outer = _pads(key)
+    inner = inner.copy()
+    inner.update(bytes([round_no]) + half.to_bytes(8, "big"))
+    outer = outer.copy()
+    outer.update(inner.digest())
+    return int.from_bytes(outer.digest()[:8], "big") & ((1 << bits) - 1)
 
 
 def _feistel(key: bytes, value: int, half_bits: int) -> int:
