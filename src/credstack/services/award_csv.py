@@ -3,8 +3,8 @@
 A provider awards one achievement to many learners by uploading a CSV file. Such a file can
 hold a million rows, so it is read one physical line at a time and every row is handed to the
 caller as soon as it is parsed; nothing here keeps rows. The only state that grows with the
-file is the set of keys already seen (a 16-byte digest and a line number per row), which is
-what lets a repeated row be reported instead of awarded twice.
+file is the set of keys already seen (a 16-byte digest and a line number per row, in flat
+arrays: ``row_keys``), which is what lets a repeated row be reported instead of awarded twice.
 
 File problems (a bad header, broken CSV quoting, text that is not UTF-8) raise
 :class:`CsvFormatError`; problems in one row come back as :class:`RowError` items so that the
@@ -21,6 +21,8 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TextIO, TypeVar
+
+from credstack.services.row_keys import RowKeys
 
 __all__ = ["CsvAward", "CsvFormatError", "RowError", "read_award_rows"]
 
@@ -181,13 +183,13 @@ def _rows(
     records: Iterator[tuple[int, list[str]]], columns: tuple[str, ...]
 ) -> Iterator[CsvAward | RowError]:
     """Parse each record after the header, checking keys against the earlier rows."""
-    seen: dict[bytes, int] = {}
+    seen = RowKeys()
     for line, cells in records:
         yield from _parse_record(line, columns, cells, seen)
 
 
 def _parse_record(
-    line: int, columns: tuple[str, ...], cells: list[str], seen: dict[bytes, int]
+    line: int, columns: tuple[str, ...], cells: list[str], seen: RowKeys
 ) -> Iterator[CsvAward | RowError]:
     """Yield the row, or every problem found in it."""
     if len(cells) > len(columns):
@@ -242,7 +244,7 @@ class _Cells:
             return None
 
 
-def _check_duplicate(award: CsvAward, values: dict[str, str], seen: dict[bytes, int]) -> str | None:
+def _check_duplicate(award: CsvAward, values: dict[str, str], seen: RowKeys) -> str | None:
     """Note this row's key; a message naming the earlier line if the key was already seen.
 
     The key is the provider's row ``id`` when the row has one, else its recipient; a row
@@ -260,9 +262,8 @@ def _check_duplicate(award: CsvAward, values: dict[str, str], seen: dict[bytes, 
         return None
     material = f"{column}\0{key}".encode("utf-8", "surrogatepass")
     digest = hashlib.blake2b(material, digest_size=16).digest()
-    earlier = seen.get(digest)
-    if earlier is None:
-        seen[digest] = award.line
+    earlier = seen.setdefault(digest, award.line)
+    if earlier == award.line:
         return None
     return f"{column}: {_show(value)} duplicates line {earlier}"
 
