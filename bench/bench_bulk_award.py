@@ -245,7 +245,8 @@ def measure_memory(args: argparse.Namespace, root: Path) -> None:
     print(
         f"memory: {issued:,} awarded from one CSV with {args.workers} workers in "
         f"{seconds:,.0f} s ({rate(issued, seconds):,.0f}/s); peak RSS: this process "
-        f"{parent:,.0f} MB (whole run), largest worker {child:,.0f} MB"
+        f"{parent:,.0f} MB, largest worker {child:,.0f} MB, so at most "
+        f"{parent + args.workers * child:,.0f} MB in all (target: 500 MB)"
     )
 
 
