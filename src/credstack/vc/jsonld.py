@@ -58,7 +58,8 @@ __all__ = [
 # every canonicalisation in the process, including pyld's own URDNA2015 hashing of quads.
 pyld_nquads.escape = escape_literal
 
-_PYLD_CRASHES = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+# OverflowError: an integer beyond the double range (JSON allows any number of digits)
+_PYLD_CRASHES = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 # pyld's resolver and its LRU cache are not thread-safe (concurrent use corrupts the cache and
 # mis-expands documents), so each thread keeps its own, one per registry.

@@ -336,7 +336,10 @@ class _Walk:
             ctx = contexts.apply(ctx, property_scoped, 1)
         # _prepare_nested_context: the node's own @context, then its types' scoped contexts
         if "@context" in element:
-            ctx = contexts.apply(ctx, element["@context"], 0, inline=True)
+            local = element["@context"]
+            if isinstance(local, dict) and len(local) == 1 and "@context" in local:
+                raise Unsupported("@context")  # pyld: "keywords cannot be overridden"
+            ctx = contexts.apply(ctx, local, 0, inline=True)
         type_scoped = ctx
         type_keys = type_scoped.type_keys
         types: list[str] = []
@@ -571,6 +574,10 @@ def dataset_split(
     return full, rest
 
 
+# what malformed input can raise inside the walk: all mean "let the general path answer"
+_CRASHES = (RecursionError, TypeError, ValueError, KeyError, AttributeError, OverflowError)
+
+
 def _walk(
     document: Mapping[str, Any],
     registry: ContextRegistry,
@@ -585,6 +592,13 @@ def _walk(
         walk.node(walk.contexts.initial, None, document, "")
     except Unsupported:
         raise
-    except (RecursionError, TypeError, ValueError, KeyError, AttributeError) as error:
+    except (
+        RecursionError,
+        TypeError,
+        ValueError,
+        KeyError,
+        AttributeError,
+        OverflowError,
+    ) as error:
         raise Unsupported(type(error).__name__) from error
     return (walk.quads, walk.lines, walk.known), walk

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from credstack.vc.errors import CanonicalizationError
@@ -110,6 +110,30 @@ def _line(quad: SerializedQuad, labels: Mapping[str, str]) -> str:
     if g[0] == "_":
         g = labels.get(g, g)
     return f"{s} {p} {o} {g} .\n"
+
+
+def _distinct_permutations(items: Sequence[str]) -> Iterator[tuple[str, ...]]:
+    """The permutations of ``items`` that differ (§4.8.3 step 5.4 permutes the related
+    blank nodes, and a node related through several quads is listed once per quad, so repeats
+    are common: the same proof graph twice lists its node nine times, 9! orders of one
+    list). Equal permutations give equal paths, so the smallest path is the same."""
+    if len(set(items)) == len(items):
+        yield from itertools.permutations(items)
+        return
+    # Narayana's next permutation: each distinct order once, in lexicographic order
+    pool = sorted(items)
+    while True:
+        yield tuple(pool)
+        i = len(pool) - 2
+        while i >= 0 and pool[i] >= pool[i + 1]:
+            i -= 1
+        if i < 0:
+            return
+        j = len(pool) - 1
+        while pool[j] <= pool[i]:
+            j -= 1
+        pool[i], pool[j] = pool[j], pool[i]
+        pool[i + 1 :] = reversed(pool[i + 1 :])
 
 
 class _IdentifierIssuer:
@@ -226,7 +250,7 @@ class _Canonicalizer:
             data += related_hash
             chosen_path = ""
             chosen_issuer: _IdentifierIssuer | None = None
-            for permutation in itertools.permutations(related_by_hash[related_hash]):
+            for permutation in _distinct_permutations(related_by_hash[related_hash]):
                 path, path_issuer = self._path(permutation, issuer, chosen_path)
                 if path is None or path_issuer is None:
                     continue
