@@ -29,6 +29,11 @@ What is drawn, beyond the fields themselves:
   places (and merged), and blank-node identifiers (``_:b1``), also across proof graphs.
 
 ``complete=True`` gives documents in which every optional field of every class is present.
+
+``hostile_credentials()`` draws small credentials with one to three changes at random places,
+some that break them (undefined terms, relative IRIs, keywords and containers the fast path
+does not cover, unknown contexts) and some that keep them valid JSON-LD (inline contexts,
+blank nodes, merged nodes, IRIs as keys, other key orders).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from __future__ import annotations
 import copy
 import random
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -52,6 +58,7 @@ __all__ = [
     "VC_V2",
     "date_times",
     "dates",
+    "hostile_credentials",
     "iris",
     "numbers",
     "ob_credentials",
@@ -172,7 +179,7 @@ numbers: SearchStrategy[int | float] = st.one_of(
     st.sampled_from(_NUMBER_EXAMPLES),
     st.integers(-(10**30), 10**30),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(float),
+    st.floats(min_value=-1e6, max_value=1e6),
 )
 scalars: SearchStrategy[Any] = st.one_of(texts(), numbers, st.booleans())
 
@@ -252,6 +259,9 @@ def _type_value(*names: str) -> SearchStrategy[Any]:
     return st.permutations(list(names))
 
 
+_SMALL: ContextVar[bool] = ContextVar("small documents", default=False)
+
+
 class _Node:
     """Builds one node: required fields, then each optional field drawn (or all of them)."""
 
@@ -278,8 +288,10 @@ class _Node:
             fields["@type" if self.keywords else "type"] = draw(type_)
         for key, strategy in required.items():
             fields[key] = draw(strategy)
+        # half the optional fields; one in four for the small documents hostile_credentials uses
+        wanted = st.integers(0, 3).map(lambda i: i == 3) if _SMALL.get() else st.booleans()
         for key, strategy in optional.items():
-            if self.complete or draw(st.booleans()):
+            if self.complete or draw(wanted):
                 fields[key] = draw(strategy)
         # key order must not matter: the fast path walks in document order, pyld sorts
         order = list(fields)
@@ -767,8 +779,13 @@ def data_integrity_proofs(draw: Draw, complete: bool = False) -> dict[str, Any]:
 
 @cache
 def _proofs(complete: bool) -> SearchStrategy[Any]:
+    """One proof or a proof set. The proofs of a set differ, as real signatures do, and each
+    embedded endorsement has an id of its own: two copies of one proof make automorphic
+    blank-node graphs, whose RDFC-1.0 N-degree hashing permutes every quad of the graph (n!)
+    until the work limit refuses the dataset (both paths; see test_jsonld_rdf.py)."""
     proof = data_integrity_proofs(complete)
-    return st.one_of(proof, st.lists(proof, min_size=1, max_size=3))
+    unique = st.lists(proof, min_size=1, max_size=3, unique_by=lambda p: p["proofValue"])
+    return st.one_of(proof, unique)
 
 
 @cache
@@ -810,7 +827,7 @@ def endorsement_credentials(
             "refreshService": refresh_services(complete, ext),
             "proof": _proofs(complete),
         },
-        node_id=iris,
+        node_id=_uuids.map(lambda u: f"urn:uuid:{u}"),  # see _proofs
         id_required=True,
     )
     return {"@context": context, **document}
@@ -1237,12 +1254,102 @@ def _mutate_value(draw: Draw, document: dict[str, Any], node: dict[str, Any]) ->
 
 
 def _mutate_same_object_twice(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
-    key = _some_key(draw, node, keep=("@context", "id", "type", "@id", "@type"))
+    key = _some_key(draw, node, keep=("@context", "id", "type", "@id", "@type", "proof"))
     if key is not None and isinstance(node[key], dict):
         node[key] = [node[key], node[key]]  # one object, twice: two blank nodes unless it has an id
 
 
-_MUTATIONS = (
+def _mutate_blank_id(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    node["@id" if "@id" in node else "id"] = draw(_blank_ids)
+
+
+def _mutate_iri_key(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    key = draw(st.sampled_from([EX + "p", "https://schema.org/name", "urn:x:p", "tag:p", "ex:p"]))
+    node[key] = draw(st.one_of(scalars, st.lists(scalars, max_size=3), _small_nodes))
+
+
+def _mutate_numbers(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    key = _some_key(draw, node, keep=("@context", "id", "type", "@id", "@type"))
+    if key is not None:
+        node[key] = draw(st.one_of(numbers, st.booleans(), st.lists(numbers, max_size=3)))
+
+
+def _mutate_key_order(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    items = list(node.items())
+    random.Random(draw(st.integers(0, 2**32))).shuffle(items)
+    node.clear()
+    node.update(items)
+
+
+def _mutate_keyword_aliases(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    for alias, keyword in (("id", "@id"), ("type", "@type")):
+        if alias in node and keyword not in node:
+            node[keyword] = node.pop(alias)
+        elif keyword in node and alias not in node:
+            node[alias] = node.pop(keyword)
+
+
+def _mutate_merge(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    """Describe a node a second time elsewhere (same id, other properties): pyld merges them."""
+    node_id = node.get("id", node.get("@id"))
+    if isinstance(node_id, str):
+        document.setdefault("evidence", [])
+        if not isinstance(document["evidence"], list):
+            document["evidence"] = [document["evidence"]]
+        document["evidence"].append({"id": node_id, "type": "Evidence", "name": draw(texts())})
+
+
+def _mutate_jwt_claims(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    """The JWT claim terms of the VC 2.0 context, defined everywhere (``cnf`` has a scoped
+    context of its own, ``exp`` a datatype, ``iss`` is @id-coerced)."""
+    claims = {
+        "cnf": {"kid": draw(iris)},
+        "exp": draw(st.one_of(st.integers(0, 2**40), texts())),
+        "iat": draw(numbers),
+        "nbf": draw(st.integers(0, 2**40)),
+        "iss": draw(iris),
+        "sub": draw(st.one_of(iris, _blank_ids)),
+        "aud": draw(_one_or_many(iris)),
+        "jti": draw(iris),
+        "kid": draw(iris),
+        "_sd_alg": "sha-256",
+    }
+    for key in draw(st.lists(st.sampled_from(sorted(claims)), min_size=1, max_size=4)):
+        node[key] = claims[key]
+
+
+def _mutate_allowed_value(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    """Other things in an @list container: nodes, nulls, one value, nested lists."""
+    for found in _nodes(document):
+        if "allowedValue" in found:
+            found["allowedValue"] = draw(
+                st.one_of(
+                    st.lists(st.one_of(scalars, _small_nodes, st.none()), max_size=4),
+                    _small_nodes,
+                    st.just([[1, 2], 3]),
+                )
+            )
+            return
+    node["ex:list"] = [1, 2]
+
+
+def _mutate_duplicate_type(draw: Draw, document: dict[str, Any], node: dict[str, Any]) -> None:
+    key = "@type" if "@type" in node else "type"
+    value = node.get(key)
+    if isinstance(value, str):
+        node[key] = [value, value]
+    elif isinstance(value, list) and value:
+        node[key] = [*value, value[0]]
+
+
+_small_nodes = st.builds(
+    lambda name, node_id: {"name": name} if node_id is None else {"id": node_id, "name": name},
+    texts(),
+    st.one_of(st.none(), iris, _blank_ids),
+)
+
+#: Changes that break a credential, or that the fast path does not cover.
+_HOSTILE = (
     _mutate_stray_key,
     _mutate_id,
     _mutate_type,
@@ -1253,30 +1360,49 @@ _MUTATIONS = (
     _mutate_list,
     _mutate_context,
     _mutate_context_url,
-    _mutate_top_context,
     _mutate_null,
     _mutate_empty,
     _mutate_nested_array,
     _mutate_keyword,
     _mutate_value,
+)
+#: Changes that leave valid JSON-LD, mostly inside what the fast path covers.
+_UNUSUAL = (
+    _mutate_context,
+    _mutate_top_context,
     _mutate_same_object_twice,
+    _mutate_blank_id,
+    _mutate_iri_key,
+    _mutate_numbers,
+    _mutate_key_order,
+    _mutate_keyword_aliases,
+    _mutate_merge,
+    _mutate_empty,
+    _mutate_jwt_claims,
+    _mutate_allowed_value,
+    _mutate_duplicate_type,
 )
 
 
 @cache
 @st.composite
 def hostile_credentials(draw: Draw) -> Any:
-    """A credential from ``ob_credentials`` with one to three hostile changes, each at a node
+    """A small credential from ``ob_credentials`` with one to three changes, each at a node
     drawn from all of its JSON objects: undefined terms, relative IRIs as ids and types,
     ``@graph``, ``@reverse``, value objects, lists, language maps and other containers, inline
     contexts (nested ones too), unknown contexts, ``null``, empty and nested arrays, keywords,
-    values of the wrong kind."""
-    document: Any = copy.deepcopy(draw(ob_credentials(complete=False)))
+    values of the wrong kind; and changes that keep it valid (blank nodes, IRIs as keys, merged
+    nodes, one object twice, other key orders, numbers, contexts in other orders)."""
+    token = _SMALL.set(True)
+    try:
+        document: Any = copy.deepcopy(draw(ob_credentials(complete=False)))
+    finally:
+        _SMALL.reset(token)
+    mutations = st.one_of(st.sampled_from(_UNUSUAL), st.sampled_from(_HOSTILE))
     for _ in range(draw(st.integers(1, 3))):
         nodes = _nodes(document)
         node = nodes[draw(st.integers(0, len(nodes) - 1))]
-        mutation = draw(st.sampled_from(_MUTATIONS))
-        replaced = mutation(draw, document, node)
+        replaced = draw(mutations)(draw, document, node)
         if replaced is not None:
             document = replaced
     return document
