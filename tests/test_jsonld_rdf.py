@@ -379,3 +379,39 @@ def test_an_integer_too_large_for_a_double_is_a_canonicalisation_error(
     document = json.loads(text)  # n = 10**309: no double is that large
     with pytest.raises(VCError):
         function(document, REGISTRY)
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    """A chain of ``depth`` nodes, each the ``n`` of the one above (ids keep them apart)."""
+    node: dict[str, Any] = {"@id": f"urn:x:{depth}"}
+    for level in reversed(range(depth)):
+        node = {"@id": f"urn:x:{level}", "n": node}
+    return {"@context": {"n": "https://example.org/vocab#n"}, **node}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=RecursionError,
+    reason="general path bug, and the paths disagree: at a depth of about 250 to 400 nodes "
+    "credstack's safe-mode expansion succeeds but pyld's to_rdf, expanding the expanded "
+    "document again, overflows the stack in copy.deepcopy; the RecursionError is not caught "
+    "there (only around expand), while the fast path answers (the Python one up to ~350)",
+)
+def test_a_deeply_nested_document_gets_one_answer() -> None:
+    document = _nested(300)
+    fast = outcome(canonicalize, document)
+    assert fast == outcome(canonicalize_general, document)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=UnicodeEncodeError,
+    reason="both paths: a lone surrogate (JSON allows the escape \\ud800; Python's json reads "
+    "it into the string) reaches rdfc._sha256, whose UTF-8 encoding raises "
+    "UnicodeEncodeError instead of a VCError; the fast path takes the document",
+)
+@pytest.mark.parametrize("function", [canonicalize, canonicalize_general])
+def test_a_lone_surrogate_is_a_canonicalisation_error(function: Callable[..., str]) -> None:
+    document = json.loads('{"@context": {"n": "https://example.org/vocab#n"}, "n": "a\\ud800"}')
+    with pytest.raises(VCError):
+        function(document, REGISTRY)

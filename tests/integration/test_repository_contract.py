@@ -325,18 +325,29 @@ def test_award_is_got_by_its_id_or_its_credential_id(uow_factory: UnitOfWorkFact
                 uow.awards.get(unknown)
 
 
+def _ann_twice_and_bob(uow_factory: UnitOfWorkFactory, *, many: bool) -> tuple[Award, ...]:
+    """Ann awarded twice (the later one first, the earlier by an id), Bob another course;
+    stored one by one or with ``add_many``."""
+    seed(uow_factory)
+    later = award(1, recipient="did:key:z6MkAnn", issued_at=T0 + dt.timedelta(hours=1))
+    earlier = award(2, recipient="did:key:z6MkAnn", source_key="by-id")
+    other = award(3, recipient="bob@example.org", achievement_id="other-course")
+    with uow_factory() as uow:
+        uow.achievements.create(version("other-course"))
+        if many:
+            uow.awards.add_many([later, earlier, other])
+            uow.awards.add_many([])
+        else:
+            for each in (later, earlier, other):
+                uow.awards.add(each)
+        uow.commit()
+    return later, earlier, other
+
+
 def test_awards_by_source_key_and_by_recipient_ignoring_case(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
-    seed(uow_factory)
-    with uow_factory() as uow:
-        uow.achievements.create(version("other-course"))
-        later = award(1, recipient="did:key:z6MkAnn", issued_at=T0 + dt.timedelta(hours=1))
-        earlier = award(2, recipient="did:key:z6MkAnn", source_key="by-id")
-        uow.awards.add(later)
-        uow.awards.add(earlier)
-        uow.awards.add(award(3, recipient="bob@example.org", achievement_id="other-course"))
-        uow.commit()
+    _, earlier, _ = _ann_twice_and_bob(uow_factory, many=False)
     with uow_factory() as uow:
         assert uow.awards.by_source_key(ACHIEVEMENT, "by-id") == earlier
         assert uow.awards.by_source_key("other-course", "by-id") is None
@@ -349,15 +360,7 @@ def test_awards_by_source_key_and_by_recipient_ignoring_case(
 def test_awards_added_many_at_once_and_prior_ids_of_a_batch(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
-    seed(uow_factory)
-    with uow_factory() as uow:
-        uow.achievements.create(version("other-course"))
-        later = award(1, recipient="did:key:z6MkAnn", issued_at=T0 + dt.timedelta(hours=1))
-        earlier = award(2, recipient="did:key:z6MkAnn", source_key="by-id")
-        other = award(3, recipient="bob@example.org", achievement_id="other-course")
-        uow.awards.add_many([later, earlier, other])
-        uow.awards.add_many([])
-        uow.commit()
+    later, earlier, other = _ann_twice_and_bob(uow_factory, many=True)
     with uow_factory() as uow:
         assert uow.awards.get(later.id) == later
         assert uow.awards.get(other.id) == other
