@@ -13,10 +13,9 @@ import datetime as dt
 import json
 import multiprocessing
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from typing import Any, Protocol
 
 import orjson
@@ -30,6 +29,7 @@ from credstack.vc.errors import VCError
 
 __all__ = [
     "CohortSigner",
+    "Pending",
     "Signed",
     "SignedCredential",
     "SigningFailure",
@@ -141,47 +141,113 @@ class CohortSigner:
         return results
 
 
-class SigningPool(Protocol):
-    def submit(self, rows: Sequence[SigningRow], issued_at: dt.datetime) -> Future[list[Signed]]:
-        """Start signing ``rows``; the future gives their texts."""
+class Pending(Protocol):
+    def result(self) -> list[Signed]:
+        """Wait for the batch; raises ``WorkerError`` if its worker stopped."""
         ...
+
+
+class SigningPool(Protocol):
+    def submit(self, rows: Sequence[SigningRow], issued_at: dt.datetime) -> Pending:
+        """Start signing ``rows``; ``result()`` gives what each row became."""
+        ...
+
+
+class _Done:
+    def __init__(self, results: list[Signed]) -> None:
+        self._results = results
+
+    def result(self) -> list[Signed]:
+        return self._results
 
 
 class _InProcess:
     def __init__(self, signer: CohortSigner) -> None:
         self._signer = signer
 
-    def submit(self, rows: Sequence[SigningRow], issued_at: dt.datetime) -> Future[list[Signed]]:
-        future: Future[list[Signed]] = Future()
+    def submit(self, rows: Sequence[SigningRow], issued_at: dt.datetime) -> Pending:
+        return _Done(self._signer.sign(rows, issued_at))
+
+
+def _worker_main(connection: Connection, signer: CohortSigner) -> None:
+    """A worker process: batches in, results out, on its own pipe, until told to stop."""
+    while True:
+        message = connection.recv()
+        if message is None:
+            return
+        rows, issued_at = message
         try:
-            future.set_result(self._signer.sign(rows, issued_at))
-        except Exception as error:  # handed to the caller through the future, as a pool does
-            future.set_exception(error)
-        return future
+            connection.send(("ok", signer.sign(rows, issued_at)))
+        except Exception as error:  # a bug, not a bad row: the parent reports it and stops
+            connection.send(("error", f"{type(error).__name__}: {error}"))
 
 
-_worker_signer: CohortSigner | None = None
+class _Worker:
+    """One worker process and the parent's end of its pipe (the only end outside it, so a
+    worker that dies, even halfway through a reply, is seen at once: end of file)."""
+
+    def __init__(self, signer: CohortSigner) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(
+            target=_worker_main, args=(child, signer), name="credstack-signer", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.outstanding = 0
+
+    def receive(self) -> list[Signed]:
+        """The next reply, in the order batches were sent."""
+        ready = wait([self.connection, self.process.sentinel])
+        try:
+            if self.connection not in ready:
+                raise EOFError
+            status, value = self.connection.recv()
+        except (EOFError, OSError):
+            raise worker_stopped() from None
+        self.outstanding -= 1
+        if status != "ok":
+            raise WorkerError(f"a signing worker failed: {value}")
+        results: list[Signed] = value
+        return results
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            with suppress(OSError):  # it may have stopped meanwhile
+                self.connection.send(None)
+            self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.connection.close()
 
 
-def _start_worker(signer: CohortSigner) -> None:
-    global _worker_signer  # one signer per worker process, set once
-    _worker_signer = signer
+class _Reply:
+    def __init__(self, worker: _Worker) -> None:
+        self._worker = worker
 
-
-def _sign_in_worker(rows: Sequence[SigningRow], issued_at: dt.datetime) -> list[Signed]:
-    assert _worker_signer is not None
-    return _worker_signer.sign(rows, issued_at)
+    def result(self) -> list[Signed]:
+        return self._worker.receive()
 
 
 class _Workers:
-    def __init__(self, executor: ProcessPoolExecutor) -> None:
-        self._executor = executor
+    def __init__(self, signer: CohortSigner, count: int) -> None:
+        self.workers: list[_Worker] = []
+        for _ in range(count):
+            self.workers.append(_Worker(signer))
 
-    def submit(self, rows: Sequence[SigningRow], issued_at: dt.datetime) -> Future[list[Signed]]:
+    def submit(self, rows: Sequence[SigningRow], issued_at: dt.datetime) -> Pending:
+        worker = min(self.workers, key=lambda w: w.outstanding)
         try:
-            return self._executor.submit(_sign_in_worker, list(rows), issued_at)
-        except BrokenProcessPool:
+            worker.connection.send((list(rows), issued_at))
+        except OSError:
             raise worker_stopped() from None
+        worker.outstanding += 1
+        return _Reply(worker)
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
 
 
 def worker_stopped() -> WorkerError:
@@ -197,18 +263,15 @@ def signing_pool(signer: CohortSigner, workers: int) -> Iterator[SigningPool]:
     """A pool of ``workers`` signing processes (this process alone when ``workers`` <= 1).
 
     Workers are started fresh ("spawn"), not forked: the parent holds database connections
-    and threads that a forked child must not inherit.
+    and threads that a forked child must not inherit. Each has a pipe of its own, so the
+    death of one is noticed (``WorkerError``) instead of waited on; replies come back in the
+    order the batches were sent, which is the order they are stored.
     """
     if workers <= 1:
         yield _InProcess(signer)
         return
-    executor = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(signer,),
-    )
+    pool = _Workers(signer, workers)
     try:
-        yield _Workers(executor)
+        yield pool
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        pool.stop()

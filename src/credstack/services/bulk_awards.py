@@ -17,18 +17,16 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
 from credstack.domain.awards import Award, AwardRequest
 from credstack.domain.errors import ConflictError, CredstackError
 from credstack.services.award_signing import (
     CohortSigner,
-    Signed,
+    Pending,
     SigningFailure,
     SigningPool,
     SigningRow,
     signing_pool,
-    worker_stopped,
 )
 from credstack.services.awards import (
     IssueContext,
@@ -69,7 +67,7 @@ class _Batch:
     ids: list[str]
     rows: list[SigningRow]
     issued_at: dt.datetime
-    texts: Future[list[Signed]]
+    texts: Pending
 
 
 class _Run:
@@ -113,10 +111,7 @@ class _Run:
     def finish_oldest(self) -> list[BulkOutcome]:
         """Wait for the oldest batch in flight to be signed, then store it."""
         batch = self.inflight.popleft()
-        try:
-            results = batch.texts.result()
-        except BrokenProcessPool:
-            raise worker_stopped() from None
+        results = batch.texts.result()  # WorkerError if its worker stopped
         outcomes = []
         awards = []
         for line, award_id, row, result in zip(
