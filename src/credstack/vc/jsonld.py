@@ -61,6 +61,9 @@ pyld_nquads.escape = escape_literal
 # OverflowError: an integer beyond the double range (JSON allows any number of digits)
 _PYLD_CRASHES = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+# pyld's to_rdf silently drops a node whose identifier holds white space, with all it says: a
+# signature would not cover it, so safe mode refuses such identifiers instead
+_WHITE_SPACE = re.compile(r"\s")
 # pyld's resolver and its LRU cache are not thread-safe (concurrent use corrupts the cache and
 # mis-expands documents), so each thread keeps its own, one per registry.
 _local = threading.local()
@@ -175,11 +178,15 @@ def _check_ids_and_types(node: Any, path: str = "$") -> None:
         return
     types = node.get("@type", [])
     for t in types if isinstance(types, list) else [types]:
-        if isinstance(t, str) and not (_ABSOLUTE_IRI.match(t) or t.startswith("_:")):
+        if isinstance(t, str) and (
+            not (_ABSOLUTE_IRI.match(t) or t.startswith("_:")) or _WHITE_SPACE.search(t)
+        ):
             raise SafeModeError(f'type "{t}" is not defined by the document\'s contexts')
     node_id = node.get("@id")
     if isinstance(node_id, str) and not (_ABSOLUTE_IRI.match(node_id) or node_id.startswith("_:")):
         raise SafeModeError(f'"{node_id}" is a relative IRI; identifiers must be absolute')
+    if isinstance(node_id, str) and _WHITE_SPACE.search(node_id):
+        raise SafeModeError(f'"{node_id}" holds white space, which no IRI may')
     for key, value in node.items():
         if key not in ("@type", "@id", "@context"):
             _check_ids_and_types(value, path)
@@ -276,7 +283,25 @@ def canonicalize(document: Mapping[str, Any], registry: ContextRegistry | None =
             )
         except fast_path.Unsupported:
             return canonicalize_general(document, registry)
-    return str(_fast_rdfc.canonical_nquads_of(quads, lines, known_hashes))
+    with _unicode_checked():
+        return _encodable(str(_fast_rdfc.canonical_nquads_of(quads, lines, known_hashes)))
+
+
+@contextlib.contextmanager
+def _unicode_checked() -> Iterator[None]:
+    """A lone surrogate (JSON may escape one, ``\\ud800``) has no UTF-8 form, so it cannot
+    be hashed or signed: an error of canonicalisation, not a crash."""
+    try:
+        yield
+    except UnicodeEncodeError as error:
+        raise CanonicalizationError(
+            "the document holds text that is not valid Unicode (a lone surrogate)"
+        ) from error
+
+
+def _encodable(text: str) -> str:
+    text.encode("utf-8")  # raises UnicodeEncodeError for a lone surrogate
+    return text
 
 
 def canonicalize_general(
@@ -293,12 +318,15 @@ def canonicalize_general(
         dataset = jsonld.JsonLdProcessor().to_rdf(expanded, _options(registry))
     except jsonld.JsonLdError as error:
         raise _unwrap(error) from error
+    except RecursionError as error:
+        raise CanonicalizationError("document is nested too deeply") from error
     except _PYLD_CRASHES as error:
         raise CanonicalizationError(f"invalid JSON-LD: {error}") from error
     # pyld gives the RDF dataset; credstack.vc.rdfc canonicalises it (RDFC-1.0). pyld's own
     # URDNA2015 counts a quad twice for a blank node that occurs twice in it, unlike the spec
     # and rdf-canonize (tests/interop/test_rdfc_interop.py).
-    return canonical_nquads(quads_from_pyld(dataset))
+    with _unicode_checked():
+        return _encodable(canonical_nquads(quads_from_pyld(dataset)))
 
 
 def hash_canonical(nquads: str) -> bytes:

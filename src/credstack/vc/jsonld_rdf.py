@@ -54,6 +54,8 @@ _XSD_INTEGER = XSD + "integer"
 # credstack's safe mode (jsonld._check_ids_and_types) and pyld's to_rdf (_is_absolute_iri)
 # must both accept an IRI; the fast path takes only those both accept.
 _SAFE_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+#: Deeper documents are left to the general path (which refuses what it cannot expand).
+_MAX_DEPTH = 100
 _PYLD_ABSOLUTE = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
 _KEYWORD_LIKE = re.compile(r"^@[a-zA-Z]+$")
 
@@ -258,6 +260,7 @@ class _Walk:
     __slots__ = (
         "contexts",
         "count",
+        "depth",
         "known",
         "lines",
         "prefix",
@@ -274,6 +277,7 @@ class _Walk:
         self.quads: list[SerializedQuad] = []
         self.lines: list[str] = []
         self.count = 0
+        self.depth = 0
         self.prefix = prefix
         self.reuse = reuse
         self.known: dict[str, str] = {}
@@ -319,6 +323,9 @@ class _Walk:
         self, ctx: _Ctx, active_property: str | None, element: Mapping[str, Any], graph: str
     ) -> str:
         contexts = self.contexts
+        self.depth += 1
+        if self.depth > _MAX_DEPTH:
+            raise Unsupported("nested too deeply")
         property_scoped = None
         if active_property is not None:
             property_scoped = contexts.term(ctx, active_property).scoped
@@ -395,6 +402,7 @@ class _Walk:
                     self.split_at = (quads, len(self.quads), lines, len(self.lines))
             else:
                 self.values(ctx, key, term, value, subject, graph)
+        self.depth -= 1
         return subject
 
     def values(
