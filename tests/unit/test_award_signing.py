@@ -93,3 +93,21 @@ def test_a_row_that_cannot_be_signed_is_a_failure_and_the_others_are_signed() ->
 def test_the_stored_text_is_compact_json_even_for_big_integers() -> None:
     assert serialize_credential({"a": "é", "n": [1, 2.5]}) == '{"a":"é","n":[1,2.5]}'
     assert json.loads(serialize_credential(freeze({"big": 2**70}))) == {"big": 2**70}
+
+
+def test_rows_and_results_travel_as_flat_tuples_and_come_back_equal() -> None:
+    until = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    request = AwardRequest(
+        "course", Recipient(did="did:example:x", name="X"), "narr", "https://e.org/1", "A",
+        "grade", until, "r9",
+    )  # fmt: skip
+    links = StatusLinks((("revocation", "https://x.example/1/revocation.json"),), single=True)
+    rows = [
+        SigningRow("urn:a", request, "s1", PendingSlot(1, 2, 3, b"k" * 32, 16), links),
+        SigningRow("urn:b", _row(1).request, "s2", StatusSlot(1, 2, 9), links),
+        SigningRow("urn:c", _row(2).request, "s3", None, None),
+    ]
+    assert pickle.loads(pickle.dumps(rows)) == rows
+    signed = [SignedCredential("{}", StatusSlot(1, 2, 3)), SignedCredential("{}", None)]
+    assert pickle.loads(pickle.dumps(signed)) == signed
+    assert pickle.loads(pickle.dumps(SigningFailure("no"))) == SigningFailure("no")
