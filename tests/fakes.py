@@ -348,6 +348,13 @@ class MemoryStatusListRepository:
         stored.next_position = start + take
         return start, take
 
+    def release(self, list_id: int, start: int, end: int) -> bool:
+        stored = self._store.status_lists.get(list_id)
+        if stored is None or stored.next_position != end:
+            return False
+        stored.next_position = start
+        return True
+
     def get(self, list_id: int, *, for_update: bool = False) -> StatusList:
         stored = self._store.status_lists.get(list_id)
         if stored is None:

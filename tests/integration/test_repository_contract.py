@@ -391,6 +391,21 @@ def test_a_batch_clashing_with_a_stored_award_is_refused_whole(
     assert [a.source_key for a in stored_awards(uow_factory)] == ["taken"]
 
 
+def test_a_batch_larger_than_one_statement_holds_is_stored_whole(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    # SQLite binds at most 32,766 values a statement: 1,900 rows of 18 columns take two
+    seed(uow_factory)
+    batch = [
+        award(n, recipient=f"l{n}@example.org", issued_at=T0 + dt.timedelta(seconds=n))
+        for n in range(1, 1901)
+    ]
+    with uow_factory() as uow:
+        uow.awards.add_many(batch)
+        uow.commit()
+    assert stored_awards(uow_factory) == batch
+
+
 def test_awards_are_listed_by_issue_time_then_id_and_filtered(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
@@ -529,6 +544,20 @@ def test_reserve_hands_out_each_position_once_until_the_list_is_full(
         uow.commit()
     with uow_factory() as uow:
         assert uow.status_lists.get(list_id).next_position == 16
+
+
+def test_release_gives_back_an_unused_tail_only_when_nobody_reserved_after_it(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    list_id = seed(uow_factory)
+    with uow_factory() as uow:
+        assert uow.status_lists.reserve(list_id, 10) == (0, 10)
+        assert uow.status_lists.release(list_id, 6, 10) is True  # 6..9 unused
+        assert uow.status_lists.reserve(list_id, 2) == (6, 2)
+        assert uow.status_lists.release(list_id, 0, 6) is False  # 6 and 7 were taken since
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.status_lists.get(list_id).next_position == 8
 
 
 def test_reservation_without_commit_is_given_back(uow_factory: UnitOfWorkFactory) -> None:

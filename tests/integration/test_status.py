@@ -270,6 +270,18 @@ def test_indexes_are_random_spread_and_never_repeat(issued: ServiceDeps) -> None
         assert {e["statusListIndex"] for e in entries(award)} == {str(award.status_index)}
 
 
+def test_a_cohort_reserving_ahead_leaves_no_gap_when_rows_repeat(issued: ServiceDeps) -> None:
+    # The next batch's slots are reserved while this one is signed; slots of rows that turn
+    # out to be repeats (and of the chunk reserved ahead) are given back at the end.
+    first = [(line, award_to(f"learner{line}@example.org")) for line in range(7)]
+    assert {o.status for o in issue_awards(issued, ACHIEVEMENT, first, batch_size=3)} == {"issued"}
+    again = first[2:] + [(line, award_to(f"new{line}@example.org")) for line in range(7, 9)]
+    statuses = [o.status for o in issue_awards(issued, ACHIEVEMENT, again, batch_size=3)]
+    assert sorted(statuses) == ["issued"] * 2 + ["skipped"] * 5
+    (status_list,) = all_lists(issued)
+    assert status_list.next_position == 9  # one position per credential, none lost
+
+
 def test_a_full_list_opens_the_next_and_its_indexes_are_not_reused(issued: ServiceDeps) -> None:
     first = issue_award(issued, award_to())
     with engine_of(issued).begin() as connection:

@@ -80,28 +80,31 @@ class _Run:
         self.context = context
         self.pool = pool
         self.batch_size = batch_size
-        self.slots = SlotPool(deps, context, batch_size)
         self.inflight: deque[_Batch] = deque()
         # Signed batches are stored by one writer thread while the next batch is signed: a
-        # durable commit waits on the disk, and the interpreter lock is free meanwhile.
+        # durable commit waits on the disk, and the interpreter lock is free meanwhile. The
+        # next batch's status slots are reserved there too, between two commits.
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="credstack-store")
+        self.slots = SlotPool(deps, context, batch_size, ahead=self.writer)
         self.storing: deque[tuple[_Batch, Future[list[BulkOutcome]]]] = deque()
         # keys of rows sent to the pool but not yet committed (the database cannot see them)
         self.pending_keys: dict[str, str] = {}
         self.pending_recipients: dict[str, str] = {}
 
-    def dispatch(self, batch: list[tuple[int, AwardRequest]]) -> list[BulkOutcome]:
-        """Find the batch's repeats, give the rest slots and send them to be signed."""
+    def dispatch(self, batch: list[tuple[int, AwardRequest]], *, more: bool) -> list[BulkOutcome]:
+        """Find the batch's repeats, give the rest slots and send them to be signed; ``more``
+        when rows follow it."""
         outcomes, fresh = self._without_repeats(batch)
         if not fresh:
             return outcomes
         now = self.deps.clock.now()
         lines, ids, rows = [], [], []
-        for line, request, award_id in fresh:
+        slots = self.slots.take(len(fresh), more=more)
+        for (line, request, award_id), slot in zip(fresh, slots, strict=True):
             request = with_validity(self.context, request, now)
             lines.append(line)
             ids.append(award_id)
-            rows.append(signing_row(self.deps, self.context, request, award_id, self.slots.take()))
+            rows.append(signing_row(self.deps, self.context, request, award_id, slot))
             self.pending_keys[request.source_key] = award_id
             self.pending_recipients.setdefault(request.recipient.identifier.lower(), award_id)
         texts = self.pool.submit(rows, now)
@@ -242,6 +245,11 @@ def _stream(
     batch: list[tuple[int, AwardRequest]] = []
     pending: list[BulkOutcome] = []
     for line, item in rows:
+        if len(batch) >= batch_size:  # a full batch, and (this row) more to come
+            pending.extend(run.dispatch(batch, more=True))
+            batch = []
+            while len(run.inflight) > in_flight:
+                pending.extend(run.finish_oldest())
         if isinstance(item, str):
             pending.append(BulkOutcome(line, "failed", item))
         elif item.achievement_id != context.version.achievement_id:
@@ -253,18 +261,14 @@ def _stream(
                 pending.append(BulkOutcome(line, "failed", str(error)))
             else:
                 batch.append((line, item))
-        if len(batch) >= batch_size:
-            pending.extend(run.dispatch(batch))
-            batch = []
-            while len(run.inflight) > in_flight:
-                pending.extend(run.finish_oldest())
         pending.extend(run.stored(wait=False))
         yield from _drain(pending, on_outcome)
     if batch:
-        pending.extend(run.dispatch(batch))
+        pending.extend(run.dispatch(batch, more=False))
     while run.inflight:
         pending.extend(run.finish_oldest())
     pending.extend(run.stored(wait=True))
+    run.slots.release()  # slots of rows that turned out to be repeats: no gap in the list
     yield from _drain(pending, on_outcome)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,6 +40,7 @@ __all__ = [
     "change_status",
     "export_status_lists",
     "refresh_status_lists",
+    "release_positions",
     "reserve_positions",
     "reserve_slots",
     "status_entries",
@@ -212,6 +214,24 @@ def reserve_positions(
     if len(slots) < count:
         raise ConflictError("could not reserve status list entries; try again")
     return slots
+
+
+def release_positions(deps: ServiceDeps, slots: Sequence[PendingSlot]) -> int:
+    """Give back reserved slots that were never used, so that a run which reserved ahead
+    leaves no gap; how many were given back. Per list, only a tail that nobody reserved
+    after can go back (the counter is moved back by compare-and-set); anything else stays
+    reserved and unused, which is harmless."""
+    ranges: dict[int, list[int]] = {}
+    for slot in slots:
+        ranges.setdefault(slot.list_id, []).append(slot.position)
+    given = 0
+    with deps.uow() as uow:
+        for list_id, positions in ranges.items():
+            start, end = min(positions), max(positions) + 1
+            if end - start == len(set(positions)) and uow.status_lists.release(list_id, start, end):
+                given += end - start
+        uow.commit()
+    return given
 
 
 def change_status(

@@ -106,6 +106,16 @@ class SqlStatusListRepository:
                 return start, take
         raise ConflictError(f"status list {list_id} is too busy; try again")
 
+    def release(self, list_id: int, start: int, end: int) -> bool:
+        # the same compare-and-set, backwards: only when nobody reserved after ``end``
+        moved = self._session.scalar(
+            update(StatusListRow)
+            .where(StatusListRow.id == list_id, StatusListRow.next_position == end)
+            .values(next_position=start)
+            .returning(StatusListRow.next_position)
+        )
+        return moved is not None
+
     def get(self, list_id: int, *, for_update: bool = False) -> StatusList:
         query = select(StatusListRow).where(StatusListRow.id == list_id)
         if for_update:
