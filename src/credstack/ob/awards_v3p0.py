@@ -36,8 +36,11 @@ EQF_URL = "https://europass.europa.eu/en/description-eight-eqf-levels"
 _NAMESPACE = uuid.UUID("1c0f3a7e-5b8d-5f2a-9a41-6c7e2d9b0f11")
 
 
+@functools.lru_cache(maxsize=64)
 def xsd_date_time(moment: dt.datetime) -> str:
-    """``2026-11-24T09:00:00Z``: UTC, whole seconds, as OB examples and validators expect."""
+    """``2026-11-24T09:00:00Z``: UTC, whole seconds, as OB examples and validators expect.
+    Remembered: a cohort's batch shares one issue time, and formatting costs more than a
+    lookup."""
     return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

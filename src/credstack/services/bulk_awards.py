@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,6 +38,8 @@ from credstack.services.awards import (
     with_validity,
 )
 from credstack.services.deps import ServiceDeps
+from credstack.services.gc_pause import fewer_collections
+from credstack.services.ids import random_uuids
 
 __all__ = ["BulkOutcome", "RowInput", "issue_awards"]
 
@@ -162,6 +163,7 @@ class _Run:
         fresh: list[tuple[int, AwardRequest, str]] = []
         batch_keys: dict[str, str] = {}
         batch_recipients: dict[str, str] = {}
+        new_ids = iter(random_uuids(len(batch)))
         for line, request in batch:
             key = request.source_key
             recipient = request.recipient.identifier.lower()
@@ -171,7 +173,7 @@ class _Run:
             if prior is not None:
                 outcomes.append(BulkOutcome(line, "skipped", f"already issued as {prior}"))
                 continue
-            award_id = str(uuid.uuid4())
+            award_id = next(new_ids)
             batch_keys[key] = award_id
             batch_recipients.setdefault(recipient, award_id)
             fresh.append((line, request, award_id))
@@ -224,7 +226,10 @@ def issue_awards(
     """
     with deps.uow() as uow:
         context = load_issue_context(uow, deps, achievement_id)
-    with signing_pool(CohortSigner(context.template, context.key), workers) as pool:
+    with (
+        fewer_collections(),
+        signing_pool(CohortSigner(context.template, context.key), workers) as pool,
+    ):
         run = _Run(deps, context, pool, batch_size)
         try:
             yield from _stream(run, rows, workers, on_outcome)

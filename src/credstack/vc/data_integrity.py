@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -102,6 +103,7 @@ class ProofResult:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
+@functools.lru_cache(maxsize=64)  # a cohort's proofs share their creation time
 def _datetime(value: dt.datetime) -> str:
     if value.tzinfo is None:
         raise ProofError("proof times must be timezone-aware")
