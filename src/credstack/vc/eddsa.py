@@ -46,6 +46,8 @@ def _config_key(config: Mapping[str, Any], registry: ContextRegistry) -> tuple[A
     if type(context) is FrozenList or type(context) is FrozenDict:
         # cannot change: its identity will do (the key holds it, so the id is not reused)
         return (registry, id(context), _Held(context), *fields)
+    if isinstance(context, list) and all(type(item) is str for item in context):
+        return (registry, "list", *context, "fields", *fields)  # the usual: URLs only
     try:
         context_key = json.dumps(context)
     except (TypeError, ValueError):
