@@ -256,6 +256,96 @@ def test_frozen_parts_shared_between_documents(
         assert_same_outcome(document)
 
 
+@examples(8)
+@given(ob_credentials(complete=False), ob_credentials(complete=False))
+def test_parts_equal_in_content_shared_between_documents(first: Any, second: Any) -> None:
+    """What a verifier sees: each credential parsed afresh, the issuer and achievement equal
+    in content but never the same objects. The fast path finds their quads by content; the
+    answers stay the general path's, and a changed copy is not taken for the original."""
+    text = json.dumps(first)
+    subject = first["credentialSubject"]
+    achievement = (subject[0] if isinstance(subject, list) else subject)["achievement"]
+    second = dict(second)
+    second["issuer"] = first["issuer"]
+    second["credentialSubject"] = {"type": "AchievementSubject", "achievement": achievement}
+    second = json.loads(json.dumps(second))
+    changed = json.loads(json.dumps(second))
+    changed_subject = changed["credentialSubject"]["achievement"]
+    changed_subject["name"] = f"{changed_subject.get('name', '')} (changed)"
+    for document in (json.loads(text), second, json.loads(text), changed, second):
+        assert_same_outcome(document)
+
+
+_BIG_NODE = {
+    "id": "https://example.org/achievements/1",
+    "type": ["Achievement"],
+    "name": "Data analysis",
+    "description": "Analyse data.",
+    "criteria": {"narrative": "Pass."},
+    "achievementType": "Course",
+}
+
+
+def _with_achievement(achievement: Any) -> dict[str, Any]:
+    return {
+        "@context": [VC_V2, OB_V3P0],
+        "id": "urn:uuid:3f2d8a7e-4f3b-4d39-9a41-2c5d6b7e8f90",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": "did:example:issuer", "type": ["Profile"], "name": "Academy"},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "name": "Badge",
+        "credentialSubject": {"type": ["AchievementSubject"], "achievement": achievement},
+    }
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        # orjson writes these as it writes the node above, or as each other: equality decides
+        {**_BIG_NODE, "type": ("Achievement",)},
+        {**_BIG_NODE, "creditsAvailable": float("nan")},
+        {**_BIG_NODE, "creditsAvailable": None},
+        {**_BIG_NODE, "creditsAvailable": float("inf")},
+        {**_BIG_NODE, "creditsAvailable": True},
+        {**_BIG_NODE, "creditsAvailable": 1},
+        {**_BIG_NODE, "creditsAvailable": 1.0},
+    ],
+    ids=["tuple", "nan", "null", "inf", "true", "one", "one-point-zero"],
+)
+def test_a_node_written_alike_is_not_taken_for_another(other: dict[str, Any]) -> None:
+    for first in (_BIG_NODE, {**_BIG_NODE, "creditsAvailable": None}):
+        for document in (first, other, first, other):
+            assert_same_outcome(_with_achievement(copy.copy(document)))
+
+
+def test_a_node_changed_after_it_was_read_is_read_again() -> None:
+    require_fast_path()
+    node = json.loads(json.dumps(_BIG_NODE))
+    before = assert_same_outcome(_with_achievement(node))
+    node["name"] = "Changed after verification"
+    assert assert_same_outcome(_with_achievement(node)) != before
+    fresh = json.loads(json.dumps(_BIG_NODE))
+    assert assert_same_outcome(_with_achievement(fresh)) == before
+
+
+def test_a_node_read_shallow_is_not_reused_beyond_the_depth_limit() -> None:
+    # The same node under the same term and context, first near the top (its nested node is
+    # well within the depth limit), then 98 levels down (its nested node is beyond it): the
+    # fast path must walk it again there, and leave the document to the general path.
+    require_fast_path()
+    context = {"@vocab": "https://example.org/vocab#"}
+    big = {"@id": "urn:x:big", "@type": "T", "p": "1", "q": "2", "r": {"s": "3"}, "t": "4"}
+    shallow = {"@context": context, "@id": "urn:x:top", "a": copy.deepcopy(big)}
+    assert fast_path_takes(shallow)
+    assert_same_outcome(shallow)
+    deep: dict[str, Any] = {"@id": "urn:x:98", "a": copy.deepcopy(big)}
+    for level in reversed(range(98)):
+        deep = {"@id": f"urn:x:{level}", "n": deep}
+    deep = {"@context": context, **deep}
+    assert not fast_path_takes(deep)
+    assert_same_outcome(deep)
+
+
 # ---------------------------------------------------------------------------------------------
 # The reference documents in ../shared
 

@@ -8,10 +8,10 @@ differ only in how the document and proof configuration are canonicalised and wh
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from credstack.vc.contexts import ContextRegistry
@@ -28,6 +28,8 @@ Transform = Callable[[Mapping[str, Any], ContextRegistry], bytes]
 
 
 _MAX_CONFIG_HASHES = 1_024
+_DUMPS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_DUMPS |= orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
 def _config_key(config: Mapping[str, Any], registry: ContextRegistry) -> tuple[Any, ...] | None:
@@ -49,10 +51,12 @@ def _config_key(config: Mapping[str, Any], registry: ContextRegistry) -> tuple[A
     if isinstance(context, list) and all(type(item) is str for item in context):
         return (registry, "list", *context, "fields", *fields)  # the usual: URLs only
     try:
-        context_key = json.dumps(context)
-    except (TypeError, ValueError):
+        text = orjson.dumps(context, option=_DUMPS)
+    except TypeError:  # not plain JSON
         return None
-    return (registry, context_key, *fields)
+    # orjson writes some values alike (NaN and null; a tuple and a list): the key also holds
+    # the context itself, compared for equality on every hit
+    return (registry, text, _Equal(context), *fields)
 
 
 class _Held:
@@ -65,6 +69,26 @@ class _Held:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Held)
+
+    def __hash__(self) -> int:
+        return 0
+
+
+class _Equal:
+    """A value inside a dictionary key that takes part in equality (deep ``==``) but not in
+    the hash."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _Equal)
+            and type(other.value) is type(self.value)
+            and (other.value == self.value)
+        )
 
     def __hash__(self) -> int:
         return 0

@@ -25,12 +25,12 @@ compared on generated credentials in ``tests/test_jsonld_rdf.py`` (decision 0015
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from pyld import jsonld
 from pyld.jsonld import _canonicalize_double
 
@@ -66,6 +66,14 @@ _PLAIN, _LIST, _GRAPH = 0, 1, 2
 #: Processed contexts kept per registry and thread before the cache starts again (documents
 #: with inline contexts of their own would otherwise grow it without bound).
 _MAX_CACHED_CONTEXTS = 4_096
+#: Node objects with at least this many keys are looked up by content (``_Walk.by_content``):
+#: an achievement or an issuer profile, which a cohort's credentials share; smaller ones cost
+#: less to walk than to look up.
+_CONTENT_KEYS = 6
+#: orjson writes what is not JSON (tuples, dates, UUIDs, subclasses...) as if it were, or
+#: refuses it; with these options it refuses more, and equality is checked on every hit.
+_DUMPS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_DUMPS |= orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
 def _literal(text: str, datatype: str) -> str:
@@ -133,6 +141,7 @@ class _Ctx:
     """One pyld active context, with what the walk has read from it so far."""
 
     __slots__ = (
+        "by_content",
         "expansions",
         "id_keys",
         "mappings",
@@ -155,6 +164,8 @@ class _Ctx:
         self.transitions: dict[tuple[Any, int], tuple[Any, _Ctx]] = {}
         # (active property, id of a FrozenDict) -> its quads, made once
         self.memo: dict[tuple[str, int], _Shared] = {}
+        # (active property, the JSON text of a node object) -> its quads, made once
+        self.by_content: dict[tuple[str, bytes], _Shared] = {}
         aliases = {k: m.get("@id") for k, m in self.mappings.items() if m}
         self.type_keys = frozenset(["@type", *(k for k, v in aliases.items() if v == "@type")])
         self.id_keys = frozenset(["@id", *(k for k, v in aliases.items() if v == "@id")])
@@ -217,10 +228,19 @@ class _Contexts:
         elif isinstance(local, list) and all(isinstance(item, str) for item in local):
             key = ("urls", *local)
         else:
-            # written in the document: a new object each time, so its text is the key
-            key = json.dumps(local)
-        entry = ctx.transitions.get((key, mode))
-        if entry is not None and (not by_identity or entry[0] is local):
+            # written in the document: a new object each time, so its text is the key, and
+            # on a hit it must equal the one processed (orjson writes NaN as null, a tuple as
+            # a list); what orjson cannot write is processed each time
+            try:
+                key = orjson.dumps(local, option=_DUMPS)
+            except TypeError:
+                key = None
+        entry = ctx.transitions.get((key, mode)) if key is not None else None
+        if entry is not None and (
+            entry[0] is local
+            if by_identity
+            else (type(entry[0]) is type(local) and entry[0] == local)
+        ):
             return entry[1]
         try:
             processed = self.processor._process_context(
@@ -236,22 +256,28 @@ class _Contexts:
             self._wrapped.clear()
             self.initial.transitions.clear()
         found = self.wrap(processed)
-        ctx.transitions[(key, mode)] = (local, found)
+        if key is not None:
+            ctx.transitions[(key, mode)] = (local, found)
         return found
 
 
 class _Shared:
-    """The quads of one frozen node object, made once and reused by every document that
-    holds the same object; its blank nodes have labels of their own (``_:m<n>x<k>``)."""
+    """The quads of one node object, made once and reused by every document that holds the
+    same object (frozen) or an equal one (``by_content``); its blank nodes have labels of
+    their own (``_:m<n>x<k>``)."""
 
-    __slots__ = ("hashes", "lines", "node", "quads", "subject")
+    __slots__ = ("depth", "hashes", "lines", "node", "quads", "subject")
 
-    def __init__(self, node: FrozenDict, subject: str, walk: _Walk, hashes: dict[str, str]) -> None:
-        self.node = node  # kept alive: its id is the key
+    def __init__(
+        self, node: Mapping[str, Any], subject: str, walk: _Walk, hashes: dict[str, str]
+    ) -> None:
+        self.node = node  # kept alive: its id is the key (frozen), or compared on each use
         self.subject = subject
         self.quads = walk.quads
         self.lines = walk.lines
         self.hashes = hashes
+        #: the depth it was walked at: within the depth limit at this depth or less
+        self.depth = 0
 
 
 class _Walk:
@@ -303,12 +329,41 @@ class _Walk:
         if entry is None or entry.node is not item:
             if len(memo) >= _MAX_CACHED_CONTEXTS:
                 memo.clear()
-            self.contexts.shared_count += 1
-            sub = _Walk(self.contexts, f"_:m{self.contexts.shared_count}x", reuse=False)
-            subject = sub.node(ctx, key, item, "")
-            inner = [f"{sub.prefix}{n}" for n in range(1, sub.count + 1)]
-            hashes = first_degree_hashes(sub.quads, (b for b in inner if b != subject))
-            entry = memo[(key, id(item))] = _Shared(item, subject, sub, hashes)
+            entry = memo[(key, id(item))] = self.walked_apart(ctx, key, item)
+        return self.use(ctx, key, item, entry)
+
+    def by_content(self, ctx: _Ctx, key: str, item: Mapping[str, Any]) -> str | None:
+        """A large node object in the default graph that an earlier document held too (a
+        verifier reads a cohort's achievement once per credential): its quads from the memo,
+        found by its JSON text and taken only if it is equal to the object they were made
+        from (orjson's text alone does not tell a tuple from a list). ``None``: walk it."""
+        try:
+            text = orjson.dumps(item, option=_DUMPS)
+        except TypeError:  # not plain JSON (orjson.JSONEncodeError is a TypeError)
+            return None
+        memo = ctx.by_content
+        entry = memo.get((key, text))
+        if entry is None:
+            if len(memo) >= _MAX_CACHED_CONTEXTS:
+                memo.clear()
+            entry = memo[(key, text)] = self.walked_apart(ctx, key, item)
+        elif self.depth > entry.depth or entry.node != item:
+            return None
+        return self.use(ctx, key, item, entry)
+
+    def walked_apart(self, ctx: _Ctx, key: str, item: Mapping[str, Any]) -> _Shared:
+        """``item`` walked on its own, at this depth, with blank nodes of its own."""
+        self.contexts.shared_count += 1
+        sub = _Walk(self.contexts, f"_:m{self.contexts.shared_count}x", reuse=False)
+        sub.depth = self.depth
+        subject = sub.node(ctx, key, item, "")
+        inner = [f"{sub.prefix}{n}" for n in range(1, sub.count + 1)]
+        hashes = first_degree_hashes(sub.quads, (b for b in inner if b != subject))
+        entry = _Shared(item, subject, sub, hashes)
+        entry.depth = self.depth
+        return entry
+
+    def use(self, ctx: _Ctx, key: str, item: Mapping[str, Any], entry: _Shared) -> str:
         if id(entry) in self.used:
             # the same object twice in one document: two nodes, so fresh blank nodes
             return self.node(ctx, key, item, "")
@@ -462,8 +517,13 @@ class _Walk:
                 return f'"{escape_literal(item)}"@{term.language}'
             return f'"{escape_literal(item)}"'
         if isinstance(item, dict):
-            if self.reuse and graph == "" and type(item) is FrozenDict:
-                return self.shared(ctx, key, item)
+            if self.reuse and graph == "":
+                if type(item) is FrozenDict:
+                    return self.shared(ctx, key, item)
+                if len(item) >= _CONTENT_KEYS:
+                    found = self.by_content(ctx, key, item)
+                    if found is not None:
+                        return found
             return self.node(ctx, key, item, graph)
         if isinstance(item, list):
             raise Unsupported("nested array")
