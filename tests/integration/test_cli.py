@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from credstack.cli.app import app
+from credstack.cli.awards import workers_for
 from tests.integration.test_cli_support import (
     COURSE_YAML,
     Cli,
@@ -534,3 +535,20 @@ def test_console_script_with_a_bad_database_url(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr.strip().startswith("error: the database URL is not valid")
+
+
+@pytest.mark.parametrize(
+    ("rows", "asked", "cores", "expected"),
+    [
+        (100_000, 3, 2, 3),  # asked for: given
+        (100_000, 0, 8, 7),  # one core stays with the command (reading, storing)
+        (100_000, 0, 3, 2),
+        (100_000, 0, 2, 1),  # two workers were no faster than this process on two cores
+        (4_999, 0, 8, 1),  # starting workers does not pay
+    ],
+)
+def test_workers_for_a_cohort(
+    rows: int, asked: int, cores: int, expected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: cores)
+    assert workers_for(rows, asked) == expected
