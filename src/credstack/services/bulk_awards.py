@@ -38,7 +38,6 @@ from credstack.services.awards import (
     with_validity,
 )
 from credstack.services.deps import ServiceDeps
-from credstack.services.gc_pause import fewer_collections
 from credstack.services.ids import random_uuids
 
 __all__ = ["BulkOutcome", "RowInput", "issue_awards"]
@@ -226,10 +225,7 @@ def issue_awards(
     """
     with deps.uow() as uow:
         context = load_issue_context(uow, deps, achievement_id)
-    with (
-        fewer_collections(),
-        signing_pool(CohortSigner(context.template, context.key), workers) as pool,
-    ):
+    with signing_pool(CohortSigner(context.template, context.key), workers) as pool:
         run = _Run(deps, context, pool, batch_size)
         try:
             yield from _stream(run, rows, workers, on_outcome)
