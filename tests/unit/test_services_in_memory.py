@@ -107,6 +107,14 @@ def test_issue_awards_skips_learners_who_have_it_already(issued: ServiceDeps) ->
     assert {o.status for o in again} == {"skipped"}
 
 
+def test_workers_sign_an_in_memory_cohort_that_this_process_stores(issued: ServiceDeps) -> None:
+    # the in-memory store cannot be reached from another process: workers only sign
+    rows: list[RowInput] = [(n, award_to(f"l{n}@example.org")) for n in range(2, 9)]
+    outcomes = list(issue_awards(issued, ACHIEVEMENT, rows, batch_size=3, workers=2))
+    assert {o.status for o in outcomes} == {"issued"}
+    assert len({show_award(issued, str(o.award_id)).id for o in outcomes}) == 7
+
+
 def test_revocation_is_final_and_only_a_suspension_is_lifted(
     issued: ServiceDeps, clock: FixedClock
 ) -> None:
