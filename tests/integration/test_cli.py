@@ -363,7 +363,7 @@ def test_help_of_every_command_has_an_example(path: tuple[str, ...]) -> None:
 def test_command_tree_has_every_documented_command() -> None:
     leaves = {" ".join(p) for p, group in PATHS if not group}
     assert leaves == {
-        "init", "award", "verify", "demo",
+        "init", "award", "verify", "demo", "serve",
         "issuer create", "issuer list", "issuer show", "issuer rotate-key", "issuer did-document",
         "achievement create", "achievement list", "achievement show", "achievement publish",
         "achievement export", "achievement template",

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from credstack.cli import achievements, awards, demo, issuers, status, verify
+from credstack.cli import achievements, awards, demo, issuers, serve, status, verify
 from credstack.cli.output import console, fail
 from credstack.cli.state import CliState, settings
 from credstack.domain.errors import CredstackError
@@ -34,6 +34,7 @@ app.add_typer(status.app, name="status")
 app.command("award")(awards.award)
 app.command("verify")(verify.verify)
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
 
 
 @app.callback()

@@ -9,6 +9,7 @@ whenever a bit changes or the validity runs low, so caches expire.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from credstack.domain.awards import Award
-from credstack.domain.errors import ConflictError, InvalidInputError
+from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from credstack.domain.status import (
     PURPOSES,
     AuditEvent,
@@ -35,10 +36,12 @@ from credstack.vc.status_list import MIN_LIST_BITS, set_bit, status_list_credent
 
 __all__ = [
     "PendingSlot",
+    "PublishedList",
     "StatusLinks",
     "StatusSlot",
     "change_status",
     "export_status_lists",
+    "published_list",
     "refresh_status_lists",
     "release_positions",
     "reserve_positions",
@@ -314,6 +317,37 @@ def refresh_status_lists(deps: ServiceDeps, *, force: bool = False) -> int:
             uow.commit()
         count += 1
     return count
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PublishedList:
+    """A signed status list credential as served: its text, and until when it is valid."""
+
+    text: str
+    valid_until: dt.datetime
+    updated_at: dt.datetime
+
+
+def published_list(deps: ServiceDeps, issuer_id: str, number: int, purpose: str) -> PublishedList:
+    """The signed list credential at ``status/<issuer>/<number>/<purpose>.json``, re-signed
+    first when it runs low (so a served list is never stale). ``NotFoundError`` otherwise."""
+    if purpose not in PURPOSES:
+        raise NotFoundError(f"no status list purpose '{purpose}' (revocation or suspension)")
+    with deps.uow() as uow:
+        status_list = uow.status_lists.by_number(issuer_id, number)
+    if status_list is None:
+        raise NotFoundError(f"issuer '{issuer_id}' has no status list {number}")
+    if status_list.valid_until - deps.clock.now() <= deps.status_list_ttl / 2:
+        refresh_status_lists(deps)
+        with deps.uow() as uow:
+            status_list = uow.status_lists.by_number(issuer_id, number)
+        assert status_list is not None
+    text = (
+        status_list.revocation_credential
+        if purpose == "revocation"
+        else status_list.suspension_credential
+    )
+    return PublishedList(text, status_list.valid_until, status_list.updated_at)
 
 
 def export_status_lists(deps: ServiceDeps, folder: Path) -> list[Path]:

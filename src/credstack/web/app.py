@@ -1,0 +1,70 @@
+"""The web service: ``create_app`` wires the services into a FastAPI application.
+
+This is an adapter at the edge: routes parse HTTP, call the services and the standards core,
+and turn what comes back (or the error) into HTTP. ``app_from_settings`` is what
+``credstack serve`` (uvicorn) runs: settings from ``CREDSTACK_*`` variables, as the CLI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from fastapi import FastAPI
+
+from credstack.adapters.http_fetcher import HttpFetcher
+from credstack.bootstrap import build_services
+from credstack.services.deps import ServiceDeps
+from credstack.services.status_checking import LocalStatusChecker
+from credstack.settings import Settings
+from credstack.vc.fetching import Fetcher
+from credstack.vc.status_list import CachingStatusChecker
+from credstack.web import public, vc_api
+from credstack.web.limits import BodyLimit
+from credstack.web.problems import install_problem_handlers
+
+__all__ = ["MAX_BODY_BYTES", "app_from_settings", "create_app"]
+
+#: the largest request body accepted (a credential with a baked image fits many times over)
+MAX_BODY_BYTES = 1_000_000
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def create_app(
+    deps: ServiceDeps,
+    *,
+    fetcher: Fetcher | None = None,
+    clock: Callable[[], dt.datetime] = _utc_now,
+    max_body: int = MAX_BODY_BYTES,
+) -> FastAPI:
+    """The application over ``deps``. ``fetcher`` reads remote DID documents and status
+    lists for verification (``None``: such checks are "not checked"); this installation's own
+    status lists are read from its database."""
+    app = FastAPI(
+        title="credstack",
+        summary="Open Badges 3.0 micro-credentials: verify, publish, share.",
+        version="0.1.0",
+    )
+    app.state.deps = deps
+    app.state.clock = clock
+    app.state.fetcher = fetcher
+    remote = CachingStatusChecker(clock=clock)
+    app.state.status_checker = LocalStatusChecker(deps, remote=remote)
+    install_problem_handlers(app)
+    app.include_router(vc_api.router)
+    app.include_router(public.router)
+    app.add_middleware(BodyLimit, limit=max_body)
+    return app
+
+
+def app_from_settings() -> FastAPI:
+    """The application as ``credstack serve`` runs it (one per uvicorn worker)."""
+    logging.basicConfig(
+        level=logging.INFO, format='{"time": "%(asctime)s", "level": "%(levelname)s", '
+        '"logger": "%(name)s", "message": "%(message)s"}'
+    )  # fmt: skip
+    return create_app(build_services(Settings()), fetcher=HttpFetcher())

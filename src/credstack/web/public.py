@@ -1,0 +1,235 @@
+"""What anyone may read: credential pages, downloads, status lists, health.
+
+A credential's page lives at its id (``<base URL>/credentials/<award id>``): a person's
+browser gets HTML that says what the credential certifies and whether it verifies now; a
+program asking for JSON (``Accept: application/vc``, ``application/ld+json`` or
+``application/json``) gets the signed credential itself, byte for byte as issued.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from credstack.services.awards import show_award
+from credstack.services.deps import ServiceDeps
+from credstack.services.exports import ExportFormat, export_credential
+from credstack.services.status import published_list
+from credstack.vc import verify as verify_credential
+from credstack.vc.fetching import Fetcher
+from credstack.vc.verification import StatusChecker
+from credstack.web.problems import Problem
+from credstack.web.vc_api import verified
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+_JSON_TYPES = (
+    "application/vc",
+    "application/vc+ld+json",
+    "application/ld+json",
+    "application/json",
+)
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(str(resources.files("credstack.web").joinpath("templates"))),
+    autoescape=select_autoescape(["html"]),
+)
+#: how long a client may keep a status list before asking again
+STATUS_LIST_MAX_AGE = 300
+
+
+def _deps(request: Request) -> ServiceDeps:
+    deps: ServiceDeps = request.app.state.deps
+    return deps
+
+
+def _wants_json(request: Request) -> str | None:
+    """The JSON media type the client asks for first, if it prefers one to HTML."""
+    ranked = []
+    for position, part in enumerate(request.headers.get("accept", "").split(",")):
+        media, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        ranked.append((-quality, position, media.strip().lower()))
+    for _, _, media in sorted(ranked):
+        if media in _JSON_TYPES:
+            return media
+        if media in ("text/html", "application/xhtml+xml", "*/*", "text/*"):
+            return None
+    return None
+
+
+@router.get("/healthz", tags=["Operations"], summary="Liveness")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["Operations"], summary="Readiness: the database answers")
+def readyz(request: Request) -> dict[str, str]:
+    with _deps(request).uow() as uow:
+        uow.issuers.list()
+    return {"status": "ready"}
+
+
+@router.get(
+    "/credentials/{award_id}",
+    tags=["Public"],
+    summary="A credential: its page, or the signed JSON by content negotiation",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"application/vc": {}, "text/html": {}}}},
+)
+def credential(request: Request, award_id: str) -> Response:
+    deps = _deps(request)
+    award = show_award(deps, award_id)
+    media = _wants_json(request)
+    if media is not None:
+        return Response(award.credential, media_type=media, headers={"Vary": "Accept"})
+    document = json.loads(award.credential)
+    state = request.app.state
+    clock: Callable[[], dt.datetime] = state.clock
+    fetcher: Fetcher | None = state.fetcher
+    checker: StatusChecker | None = state.status_checker
+    report = verify_credential(
+        award.credential, now=clock(), fetcher=fetcher, status_checker=checker
+    )
+    page_url = str(request.url_for("credential", award_id=award.id))
+    html = _TEMPLATES.get_template("credential.html").render(
+        view=_view(document),
+        report=report,
+        verified=verified(report),
+        award_id=award.id,
+        page_url=page_url,
+        downloads={
+            fmt: str(request.url_for("download", award_id=award.id, fmt=fmt))
+            for fmt in ("json", "png", "svg")
+        },
+        linkedin=_linkedin_url(document, page_url, award.id),
+    )
+    return HTMLResponse(html, headers={"Vary": "Accept"})
+
+
+@router.get(
+    "/credentials/{award_id}/download/{fmt}",
+    tags=["Public"],
+    summary="Download a credential: json, png or svg (images carry the credential baked in)",
+)
+def download(request: Request, award_id: str, fmt: str) -> Response:
+    if fmt not in ("json", "png", "svg"):
+        raise Problem(404, f"no download format '{fmt}' (json, png or svg)")
+    exported = export_credential(_deps(request), award_id, ExportFormat(fmt))
+    name = f"credential-{award_id}{exported.suffix}"
+    return Response(
+        exported.content,
+        media_type=exported.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/status/{issuer_id}/{number}/{purpose}.json",
+    tags=["Public"],
+    summary="A Bitstring Status List credential",
+)
+def status_list(request: Request, issuer_id: str, number: int, purpose: str) -> Response:
+    published = published_list(_deps(request), issuer_id, number, purpose)
+    return Response(
+        published.text,
+        media_type="application/vc",
+        headers={
+            "Cache-Control": f"public, max-age={STATUS_LIST_MAX_AGE}",
+            "Last-Modified": published.updated_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        },
+    )
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _view(document: dict[str, Any]) -> dict[str, Any]:
+    """What the page shows, read from the signed credential (never from the database, so
+    the page says what the credential says)."""
+    issuer = document.get("issuer")
+    issuer_name = issuer.get("name") if isinstance(issuer, dict) else issuer
+    subject: Any = next(iter(_as_list(document.get("credentialSubject"))), {})
+    achievement = subject.get("achievement", {}) if isinstance(subject, dict) else {}
+    image = achievement.get("image")
+    learner = next(
+        (
+            entry.get("identityHash")
+            for entry in _as_list(subject.get("identifier"))
+            if isinstance(entry, dict)
+            and entry.get("identityType") == "name"
+            and entry.get("hashed") is False
+        ),
+        None,
+    )
+    elements = achievement.get("microCredential") or {}
+    criteria = achievement.get("criteria") or {}
+    return {
+        "name": achievement.get("name") or document.get("name"),
+        "description": achievement.get("description"),
+        "criteria": criteria.get("narrative") if isinstance(criteria, dict) else None,
+        "image": image.get("id") if isinstance(image, dict) else image,
+        "issuer": issuer_name,
+        "learner": learner,
+        "valid_from": document.get("validFrom"),
+        "valid_until": document.get("validUntil"),
+        "skills": [
+            a.get("targetName")
+            for a in _as_list(achievement.get("alignment"))
+            if isinstance(a, dict)
+        ],
+        "outcomes": _as_list(elements.get("learningOutcome")),
+        "workload": elements.get("notionalWorkloadHours"),
+        "ects": elements.get("ectsCredits"),
+        "level": elements.get("eqfLevel"),
+        "assessment": elements.get("assessmentType"),
+        "quality": elements.get("qualityAssurance"),
+        "results": [r.get("value") for r in _as_list(subject.get("result")) if isinstance(r, dict)],
+    }
+
+
+def _linkedin_url(document: dict[str, Any], page_url: str, award_id: str) -> str:
+    """LinkedIn's "Add licence or certification" form, filled in."""
+    view = _view(document)
+    fields: dict[str, Any] = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": view["name"] or "",
+        "organizationName": view["issuer"] or "",
+        "certUrl": page_url,
+        "certId": award_id,
+    }
+    issued = _date(view["valid_from"])
+    if issued is not None:
+        fields.update(issueYear=issued.year, issueMonth=issued.month)
+    expires = _date(view["valid_until"])
+    if expires is not None:
+        fields.update(expirationYear=expires.year, expirationMonth=expires.month)
+    return "https://www.linkedin.com/profile/add?" + urlencode(fields)
+
+
+def _date(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

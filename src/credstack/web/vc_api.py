@@ -1,0 +1,110 @@
+"""The W3C VC API's verifier: ``POST /credentials/verify``.
+
+The request is ``{"verifiableCredential": {...}, "options": {...}}``; the answer is the VC
+API's verification result, ``{"verified", "credential", "problemDetails", "results"}``, with
+200 whether or not the credential verifies (the verification ran); 400 is for a request that
+holds no credential to verify. ``checks`` adds credstack's own report, one line a check, as
+the CLI prints it. Problem types are the VC Data Model 2.0 ones (§7.1 "Verification") where
+one fits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Body, Request
+
+from credstack.vc import Outcome, VerificationReport
+from credstack.vc import verify as verify_credential
+from credstack.vc.fetching import Fetcher
+from credstack.vc.verification import StatusChecker
+from credstack.web.problems import Problem
+
+__all__ = ["problem_details", "router", "verified"]
+
+router = APIRouter(tags=["VC API"])
+
+_VCDM = "https://www.w3.org/TR/vc-data-model#"
+#: credstack's checks by the VC Data Model 2.0 error type they report
+_TYPES = {
+    "parse": "PARSING_ERROR",
+    "json-ld": "MALFORMED_VALUE_ERROR",
+    "contexts": "MALFORMED_VALUE_ERROR",
+    "data model": "MALFORMED_VALUE_ERROR",
+    "schema": "MALFORMED_VALUE_ERROR",
+    "proof": "CRYPTOGRAPHIC_SECURITY_ERROR",
+    "issuer match": "CRYPTOGRAPHIC_SECURITY_ERROR",
+    "key authorised": "CRYPTOGRAPHIC_SECURITY_ERROR",
+}
+
+
+def verified(report: VerificationReport) -> bool:
+    """Valid, and signed by a key confirmed as the issuer's (as ``credstack verify`` says)."""
+    confirmed = all(
+        check.outcome is Outcome.PASSED for check in report.checks if check.name == "key authorised"
+    )
+    return report.valid and confirmed
+
+
+def problem_details(report: VerificationReport) -> list[dict[str, str]]:
+    """The report's failures (and warnings) as VC API ProblemDetails."""
+    problems = []
+    for check in report.checks:
+        if check.outcome not in (Outcome.FAILED, Outcome.WARNING):
+            continue
+        kind = _TYPES.get(check.name)
+        problems.append(
+            {
+                "type": f"{_VCDM}{kind}"
+                if kind
+                else f"https://w3id.org/credstack/checks#{check.name}",
+                "title": check.name,
+                "detail": check.message,
+                "severity": "error" if check.outcome is Outcome.FAILED else "warning",
+            }
+        )
+    return problems
+
+
+def _results(report: VerificationReport) -> dict[str, Any]:
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for check in report.checks:
+        by_name.setdefault(check.name, []).append(
+            {"valid": check.outcome is not Outcome.FAILED, "outcome": check.outcome.value}
+        )
+    return by_name
+
+
+@router.post(
+    "/credentials/verify",
+    summary="Verify a credential (W3C VC API)",
+    responses={400: {"description": "no credential to verify (a problem document)"}},
+)
+def verify(
+    request: Request,
+    body: dict[str, Any] = Body(  # noqa: B008 - FastAPI's way of declaring a JSON body
+        ..., examples=[{"verifiableCredential": {"@context": ["..."], "type": ["..."]}}]
+    ),
+) -> dict[str, Any]:
+    """Verify ``verifiableCredential``: proofs, the issuer's key, data model, dates, status.
+    A credential that does not verify is still a 200, with ``verified`` false and why."""
+    credential = body.get("verifiableCredential")
+    if not isinstance(credential, dict):
+        raise Problem(400, "verifiableCredential must be a JSON object (a credential)")
+    options = body.get("options", {})
+    if not isinstance(options, dict):
+        raise Problem(400, "options must be a JSON object")
+    state = request.app.state
+    clock: Callable[[], dt.datetime] = state.clock
+    fetcher: Fetcher | None = state.fetcher
+    checker: StatusChecker | None = state.status_checker
+    report = verify_credential(credential, now=clock(), fetcher=fetcher, status_checker=checker)
+    return {
+        "verified": verified(report),
+        "credential": credential,
+        "problemDetails": problem_details(report),
+        "results": _results(report),
+        "checks": [check.to_dict() for check in report.checks],
+    }

@@ -1,0 +1,284 @@
+"""The web service, driven in-process (TestClient) on SQLite and PostgreSQL, and once as a
+real uvicorn process on a free port."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from credstack.domain.achievements import AchievementSpec
+from credstack.domain.awards import Award, AwardRequest, Recipient
+from credstack.domain.status import StatusAction
+from credstack.services.achievements import publish_achievement, save_achievement
+from credstack.services.awards import issue_award
+from credstack.services.deps import ServiceDeps
+from credstack.services.issuers import create_issuer
+from credstack.services.status import change_status
+from credstack.vc import unbake
+from credstack.web import create_app
+from tests.fakes import FixedClock
+
+ISSUER = "uni-example"
+ACHIEVEMENT = "data-101"
+SPEC = AchievementSpec(
+    id=ACHIEVEMENT,
+    name="Introduction to Data Science",
+    description="Tidy data, plots and a first model.",
+    criteria="Pass the final project.",
+)
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def issued(deps: ServiceDeps) -> ServiceDeps:
+    create_issuer(deps, id=ISSUER, name="University of Example", country_code="AT")
+    save_achievement(deps, ISSUER, SPEC)
+    publish_achievement(deps, ACHIEVEMENT)
+    return deps
+
+
+@pytest.fixture
+def award(issued: ServiceDeps) -> Award:
+    recipient = Recipient.parse("ann@example.org", name="Ann Learner")
+    return issue_award(issued, AwardRequest(ACHIEVEMENT, recipient))
+
+
+@pytest.fixture
+def client(issued: ServiceDeps, clock: FixedClock) -> Iterator[TestClient]:
+    def later() -> dt.datetime:
+        return clock.now() + dt.timedelta(minutes=1)
+
+    app = create_app(issued, clock=later, max_body=50_000)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def assert_problem(response: httpx.Response, status: int, detail_part: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == status
+    assert problem["type"].startswith("https://w3id.org/credstack/problems#")
+    assert detail_part in problem["detail"]
+    assert "Traceback" not in response.text
+    return problem
+
+
+def test_health_and_readiness(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready"}
+
+
+def test_the_vc_api_verifies_a_credential_and_says_why_one_fails(
+    client: TestClient, award: Award
+) -> None:
+    credential = json.loads(award.credential)
+    good = client.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert good.status_code == 200
+    result = good.json()
+    assert result["verified"] is True
+    assert result["problemDetails"] == []
+    assert result["credential"] == credential
+    assert all(entry["valid"] for entry in result["results"]["proof"])
+
+    credential["name"] = "Advanced Data Science"  # changed after signing
+    bad = client.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert bad.status_code == 200  # the verification ran; the credential failed it
+    assert bad.json()["verified"] is False
+    kinds = {problem["type"] for problem in bad.json()["problemDetails"]}
+    assert "https://www.w3.org/TR/vc-data-model#CRYPTOGRAPHIC_SECURITY_ERROR" in kinds
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ({}, "verifiableCredential must be a JSON object"),
+        ({"verifiableCredential": "eyJ..."}, "verifiableCredential must be a JSON object"),
+        ({"verifiableCredential": {}, "options": []}, "options must be a JSON object"),
+        ([1, 2], "body"),
+    ],
+)
+def test_a_request_without_a_credential_is_a_400_problem(
+    client: TestClient, body: Any, detail: str
+) -> None:
+    assert_problem(client.post("/credentials/verify", json=body), 400, detail)
+
+
+def test_malformed_json_is_a_400_problem(client: TestClient) -> None:
+    response = client.post(
+        "/credentials/verify",
+        content=b'{"verifiableCredential": ',
+        headers={"content-type": "application/json"},
+    )
+    assert_problem(response, 400, "")
+
+
+def test_oversized_bodies_are_refused_declared_or_streamed(client: TestClient) -> None:
+    big = b'{"verifiableCredential": {"name": "' + b"x" * 60_000 + b'"}}'
+    declared = client.post(
+        "/credentials/verify", content=big, headers={"content-type": "application/json"}
+    )
+    assert_problem(declared, 413, "larger than 50,000 bytes")
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(big), 8_192):
+            yield big[start : start + 8_192]
+
+    streamed = client.post(
+        "/credentials/verify", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert_problem(streamed, 413, "larger than 50,000 bytes")
+
+
+def test_the_credential_page_shows_what_it_certifies_and_that_it_verifies(
+    client: TestClient, award: Award
+) -> None:
+    page = client.get(f"/credentials/{award.id}", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert "Introduction to Data Science" in html
+    assert "University of Example" in html
+    assert "Ann Learner" in html
+    assert "Verified: this credential is genuine" in html
+    assert "Pass the final project." in html
+    for fmt in ("json", "png", "svg"):
+        assert f"/credentials/{award.id}/download/{fmt}" in html
+    link = next(part for part in html.split('"') if part.startswith("https://www.linkedin.com"))
+    fields = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
+    assert fields["name"] == ["Introduction to Data Science"]
+    assert fields["organizationName"] == ["University of Example"]
+    assert fields["certId"] == [award.id]
+    assert fields["issueYear"] == ["2026"]
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/vc",
+        "application/ld+json",
+        "application/json",
+        "text/html;q=0.5, application/json",
+    ],
+)
+def test_machines_get_the_signed_credential_byte_for_byte(
+    client: TestClient, award: Award, accept: str
+) -> None:
+    response = client.get(f"/credentials/{award.id}", headers={"accept": accept})
+    assert response.status_code == 200
+    assert response.content == award.credential.encode("utf-8")
+    assert response.headers["vary"] == "Accept"
+
+
+def test_downloads_carry_the_credential(client: TestClient, award: Award) -> None:
+    as_json = client.get(f"/credentials/{award.id}/download/json")
+    assert as_json.content == award.credential.encode("utf-8")
+    assert "attachment" in as_json.headers["content-disposition"]
+    for fmt, media in (("png", "image/png"), ("svg", "image/svg+xml")):
+        image = client.get(f"/credentials/{award.id}/download/{fmt}")
+        assert image.headers["content-type"] == media
+        assert json.loads(unbake(image.content)) == json.loads(award.credential)
+    assert_problem(client.get(f"/credentials/{award.id}/download/pdf"), 404, "pdf")
+
+
+def test_an_unknown_credential_route_or_method_is_a_problem(client: TestClient) -> None:
+    assert_problem(client.get("/credentials/00000000-0000-0000-0000-000000000000"), 404, "")
+    assert_problem(client.get("/nowhere"), 404, "")
+    assert_problem(client.delete("/credentials/verify"), 405, "")
+
+
+def test_status_lists_are_served_with_cache_headers_and_a_revocation_shows(
+    client: TestClient, award: Award, issued: ServiceDeps
+) -> None:
+    entries = json.loads(award.credential)["credentialStatus"]
+    url = next(e["statusListCredential"] for e in entries if e["statusPurpose"] == "revocation")
+    path = urlsplit(url).path
+    listed = client.get(path)
+    assert listed.status_code == 200
+    assert listed.headers["cache-control"] == "public, max-age=300"
+    assert json.loads(listed.text)["type"] == [
+        "VerifiableCredential",
+        "BitstringStatusListCredential",
+    ]
+    assert_problem(client.get(f"/status/{ISSUER}/9/revocation.json"), 404, "no status list 9")
+    assert_problem(client.get(f"/status/{ISSUER}/1/expiry.json"), 404, "expiry")
+
+    change_status(
+        issued, award.id, StatusAction.REVOKE, reason="issued in error", actor="registrar"
+    )
+    page = client.get(f"/credentials/{award.id}", headers={"accept": "text/html"}).text
+    assert "Not verified" in page
+    assert "issued in error" in page
+
+
+def test_a_bug_is_a_500_problem_without_a_trace(
+    client: TestClient, award: Award, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("credstack.web.public.show_award", broken)
+    problem = assert_problem(client.get(f"/credentials/{award.id}"), 500, "did not expect")
+    assert "secret internals" not in json.dumps(problem)
+
+
+def test_the_openapi_document_describes_the_routes(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/credentials/verify", "/credentials/{award_id}", "/healthz"} <= set(paths)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_credstack_serve_runs_a_real_server(award: Award, settings: Any, tmp_path: Path) -> None:
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "CREDSTACK_DATA_DIR": str(settings.data_dir),
+        "CREDSTACK_DATABASE_URL": settings.resolved_database_url,
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "credstack"), "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        got = httpx.get(f"{base}/credentials/{award.id}", headers={"accept": "application/vc"})
+        assert got.content == award.credential.encode("utf-8")
+        verified = httpx.post(
+            f"{base}/credentials/verify",
+            json={"verifiableCredential": json.loads(award.credential)},
+        )
+        assert verified.json()["verified"] is True
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
