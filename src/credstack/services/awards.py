@@ -223,7 +223,8 @@ class SlotPool:
                 future, self._next = self._next, None
                 self._slots.extend(future.result())
             else:
-                self._slots.extend(self._reserve(max(self._chunk, count - len(self._slots))))
+                needed = count - len(self._slots)
+                self._slots.extend(self._reserve(max(self._chunk, needed) if more else needed))
         taken = [self._slots.popleft() for _ in range(count)]
         ahead = self._ahead is not None and more and self._next is None
         if ahead and len(self._slots) < self._chunk:

@@ -1,0 +1,67 @@
+"""Schemathesis against the OpenAPI document: whatever it sends, in or outside the schema,
+the service answers without a 5xx (issue 6, "bad input")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+
+from credstack.domain.achievements import AchievementSpec
+from credstack.domain.awards import AwardRequest, Recipient
+from credstack.services.achievements import publish_achievement, save_achievement
+from credstack.services.awards import issue_award
+from credstack.services.deps import ServiceDeps
+from credstack.services.issuers import create_issuer
+from credstack.web import create_app
+
+SPEC = AchievementSpec(
+    id="data-101",
+    name="Introduction to Data Science",
+    description="Tidy data, plots and a first model.",
+    criteria="Pass the final project.",
+)
+
+
+@pytest.fixture
+def web_app(deps: ServiceDeps) -> Any:
+    create_issuer(deps, id="uni-example", name="University of Example", country_code="AT")
+    save_achievement(deps, "uni-example", SPEC)
+    publish_achievement(deps, SPEC.id)
+    issue_award(deps, AwardRequest(SPEC.id, Recipient.parse("ann@example.org")))
+    return create_app(deps, clock=lambda: dt.datetime.now(dt.UTC), max_body=20_000)
+
+
+def test_no_request_gets_a_server_error(web_app: Any) -> None:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", web_app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 6
+    # inside the schema and outside it (wrong types, missing fields, junk in the path)
+    modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    tried: set[tuple[str, GenerationMode]] = set()
+    for operation, mode in itertools.product(operations, modes):
+
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(
+            max_examples=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        )
+        def no_5xx(case: schemathesis.Case) -> None:
+            case.call_and_validate(checks=[not_a_server_error])
+
+        try:
+            no_5xx()
+        except Unsatisfiable:
+            # nothing can be outside the schema (no input, or a path segment: any text is one)
+            assert mode is GenerationMode.NEGATIVE, operation.label
+            continue
+        tried.add((operation.label, mode))
+    assert ("POST /credentials/verify", GenerationMode.NEGATIVE) in tried
