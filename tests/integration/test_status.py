@@ -436,6 +436,23 @@ def test_revoking_sets_the_bit_resigns_the_list_and_is_audited(
     assert check_with(issued, bystander, LocalStatusChecker(issued)).verdict is Verdict.VALID
 
 
+def test_a_checker_with_a_max_age_reads_each_list_once_in_that_time(issued: ServiceDeps) -> None:
+    # what a busy verification endpoint trades: a revocation is seen at most max_age late
+    award = issue_award(issued, award_to())
+    patient = LocalStatusChecker(issued, max_age=3600)
+    eager = LocalStatusChecker(issued)
+    for checker in (patient, eager):
+        assert status_checks(check_with(issued, award, checker))[0][0] is Outcome.PASSED
+    change_status(issued, award.id, REVOKE, reason="issued in error", actor="registrar")
+    assert status_checks(check_with(issued, award, patient))[0][0] is Outcome.PASSED  # cached
+    assert status_checks(check_with(issued, award, eager))[0] == (
+        Outcome.FAILED,
+        "Revoked on 2026-11-24: issued in error",
+    )
+    fresh = LocalStatusChecker(issued, max_age=3600)
+    assert status_checks(check_with(issued, award, fresh))[0][0] is Outcome.FAILED
+
+
 def test_suspension_is_lifted_by_unsuspending(issued: ServiceDeps, clock: FixedClock) -> None:
     award = issue_award(issued, award_to())
     clock.advance(hours=1)

@@ -28,6 +28,9 @@ __all__ = ["MAX_BODY_BYTES", "app_from_settings", "create_app"]
 
 #: the largest request body accepted (a credential with a baked image fits many times over)
 MAX_BODY_BYTES = 1_000_000
+#: seconds a status list read for a verification is used again: a revocation shows on the
+#: pages and in the VC API at most this late (lists served to others are cached 300 s)
+STATUS_MAX_AGE = 2.0
 
 
 def _utc_now() -> dt.datetime:
@@ -40,10 +43,11 @@ def create_app(
     fetcher: Fetcher | None = None,
     clock: Callable[[], dt.datetime] = _utc_now,
     max_body: int = MAX_BODY_BYTES,
+    status_max_age: float = STATUS_MAX_AGE,
 ) -> FastAPI:
     """The application over ``deps``. ``fetcher`` reads remote DID documents and status
     lists for verification (``None``: such checks are "not checked"); this installation's own
-    status lists are read from its database."""
+    status lists are read from its database, each at most every ``status_max_age`` seconds."""
     app = FastAPI(
         title="credstack",
         summary="Open Badges 3.0 micro-credentials: verify, publish, share.",
@@ -53,7 +57,7 @@ def create_app(
     app.state.clock = clock
     app.state.fetcher = fetcher
     remote = CachingStatusChecker(clock=clock)
-    app.state.status_checker = LocalStatusChecker(deps, remote=remote)
+    app.state.status_checker = LocalStatusChecker(deps, remote=remote, max_age=status_max_age)
     install_problem_handlers(app)
     app.include_router(vc_api.router)
     app.include_router(public.router)
