@@ -28,6 +28,7 @@ from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer
 from credstack.services.status import change_status
 from credstack.vc import unbake
+from credstack.vc.fetching import MappingFetcher
 from credstack.web import create_app
 from tests.fakes import FixedClock
 
@@ -238,6 +239,47 @@ def test_a_bug_is_a_500_problem_without_a_trace(
 def test_the_openapi_document_describes_the_routes(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/credentials/verify", "/credentials/{award_id}", "/healthz"} <= set(paths)
+
+
+def test_the_verify_page_checks_a_file_pasted_text_or_a_url(
+    issued: ServiceDeps, award: Award, clock: FixedClock
+) -> None:
+    published_at = "https://wallet.example/ann/badge.json"
+    app = create_app(
+        issued,
+        clock=lambda: clock.now() + dt.timedelta(minutes=1),
+        fetcher=MappingFetcher({published_at: award.credential}),
+    )
+    with TestClient(app, raise_server_exceptions=False) as client:
+        form = client.get("/verify")
+        assert form.status_code == 200
+        assert 'enctype="multipart/form-data"' in form.text
+        baked = client.get(f"/credentials/{award.id}/download/png").content
+        as_file = client.post("/verify", files={"file": ("badge.png", baked, "image/png")})
+        assert "Verified: this credential is genuine" in as_file.text
+        assert "the file badge.png" in as_file.text
+        tampered = json.loads(award.credential)
+        tampered["name"] = "Something else"
+        as_text = client.post("/verify", data={"text": json.dumps(tampered)})
+        assert "Not verified" in as_text.text
+        by_url = client.post("/verify", data={"url": published_at})
+        assert "Verified: this credential is genuine" in by_url.text
+        missing = client.post("/verify", data={"url": "https://wallet.example/nothing.json"})
+        assert_problem(missing, 400, "404")
+        assert_problem(client.post("/verify", data={}), 400, "give a credential")
+
+
+def test_a_did_web_issuer_is_published_at_its_host(deps: ServiceDeps, client: TestClient) -> None:
+    create_issuer(
+        deps, id="web-academy", name="Web Academy", country_code="NL", domain="testserver"
+    )
+    document = client.get("/.well-known/did.json")
+    assert document.status_code == 200
+    assert document.headers["content-type"].startswith("application/did+json")
+    assert document.json()["id"] == "did:web:testserver"
+    assert document.json()["assertionMethod"]
+    other = client.get("/.well-known/did.json", headers={"host": "elsewhere.example"})
+    assert_problem(other, 404, "did:web:elsewhere.example")
 
 
 def _free_port() -> int:

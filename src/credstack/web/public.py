@@ -29,7 +29,7 @@ from credstack.vc.verification import StatusChecker
 from credstack.web.problems import Problem
 from credstack.web.vc_api import verified
 
-__all__ = ["router"]
+__all__ = ["TEMPLATES", "router"]
 
 router = APIRouter()
 
@@ -39,7 +39,7 @@ _JSON_TYPES = (
     "application/ld+json",
     "application/json",
 )
-_TEMPLATES = Environment(
+TEMPLATES = Environment(
     loader=FileSystemLoader(str(resources.files("credstack.web").joinpath("templates"))),
     autoescape=select_autoescape(["html"]),
 )
@@ -108,7 +108,7 @@ def credential(request: Request, award_id: str) -> Response:
         award.credential, now=clock(), fetcher=fetcher, status_checker=checker
     )
     page_url = str(request.url_for("credential", award_id=award.id))
-    html = _TEMPLATES.get_template("credential.html").render(
+    html = TEMPLATES.get_template("credential.html").render(
         view=_view(document),
         report=report,
         verified=verified(report),
