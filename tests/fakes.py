@@ -22,6 +22,7 @@ from collections.abc import Collection, Container, Iterator, Sequence
 from types import TracebackType
 from typing import Self
 
+from credstack.domain.accounts import ApiToken, Membership, User
 from credstack.domain.achievements import AchievementVersion, Status
 from credstack.domain.awards import Award
 from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
@@ -87,6 +88,9 @@ class _Store:
     status_lists: dict[int, StatusList] = dataclasses.field(default_factory=dict)
     #: (row id, event), in insertion order
     audit: list[tuple[int, AuditEvent]] = dataclasses.field(default_factory=list)
+    users: dict[str, User] = dataclasses.field(default_factory=dict)
+    memberships: dict[tuple[str, str], Membership] = dataclasses.field(default_factory=dict)
+    tokens: dict[str, ApiToken] = dataclasses.field(default_factory=dict)
     #: like database sequences, never reused
     next_status_list_id: int = 1
     next_audit_id: int = 1
@@ -277,15 +281,26 @@ class MemoryAwardRepository:
         return min(matches, key=lambda a: a.issued_at) if matches else None
 
     def list(
-        self, *, issuer_id: str | None = None, achievement_id: str | None = None
+        self,
+        *,
+        issuer_id: str | None = None,
+        achievement_id: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> Iterator[Award]:
         awards = sorted(self._store.awards.values(), key=lambda a: (a.issued_at, a.id))
-        for award in awards:
-            if issuer_id is not None and award.issuer_id != issuer_id:
-                continue
-            if achievement_id is not None and award.achievement_id != achievement_id:
-                continue
-            yield award
+        chosen = [
+            award
+            for award in awards
+            if (issuer_id is None or award.issuer_id == issuer_id)
+            and (achievement_id is None or award.achievement_id == achievement_id)
+        ]
+        yield from chosen[offset : None if limit is None else offset + limit]
+
+    def count(self, *, issuer_id: str | None = None) -> int:
+        return sum(
+            issuer_id is None or a.issuer_id == issuer_id for a in self._store.awards.values()
+        )
 
     def set_jwt(self, award_id: str, jwt: str) -> None:
         award = self._store.awards.get(award_id)
@@ -457,6 +472,57 @@ def _check_constraints(store: _Store) -> None:
         _refers("signing key", status_list.signing_key_id, store.keys)
     for _, event in store.audit:
         _refers("award", event.award_id, store.awards)
+    for user_id, issuer_id in store.memberships:
+        _refers("user", user_id, store.users)
+        _refers("issuer", issuer_id, store.issuers)
+    for token in store.tokens.values():
+        _refers("user", token.user_id, store.users)
+        _refers("issuer", token.issuer_id, store.issuers)
+
+
+class MemoryAccountRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add_user(self, user: User) -> None:
+        if self.user_by_email(user.email) is not None:
+            raise ConflictError(f"there is a user {user.email} already")
+        self._store.users[user.id] = user
+
+    def user(self, user_id: str) -> User:
+        found = self._store.users.get(user_id)
+        if found is None:
+            raise NotFoundError(f"no user {user_id}")
+        return found
+
+    def user_by_email(self, email: str) -> User | None:
+        key = email.lower()
+        return next((u for u in self._store.users.values() if u.email.lower() == key), None)
+
+    def set_membership(self, membership: Membership) -> None:
+        self._store.memberships[(membership.user_id, membership.issuer_id)] = membership
+
+    def membership(self, user_id: str, issuer_id: str) -> Membership | None:
+        return self._store.memberships.get((user_id, issuer_id))
+
+    def add_token(self, token: ApiToken) -> None:
+        if token.id in self._store.tokens:
+            raise ConflictError(f"token {token.id} exists already")
+        self._store.tokens[token.id] = token
+
+    def token(self, token_id: str) -> ApiToken | None:
+        return self._store.tokens.get(token_id)
+
+    def tokens_for(self, issuer_id: str) -> list[ApiToken]:
+        tokens = [t for t in self._store.tokens.values() if t.issuer_id == issuer_id]
+        return sorted(tokens, key=lambda t: (t.created_at, t.id))
+
+    def revoke_token(self, token_id: str, at: dt.datetime) -> bool:
+        token = self._store.tokens.get(token_id)
+        if token is None or token.revoked_at is not None:
+            return False
+        self._store.tokens[token_id] = dataclasses.replace(token, revoked_at=at)
+        return True
 
 
 # --- unit of work ----------------------------------------------------------------------------
@@ -471,6 +537,7 @@ class MemoryUnitOfWork:
     awards: MemoryAwardRepository
     status_lists: MemoryStatusListRepository
     audit: MemoryAuditRepository
+    accounts: MemoryAccountRepository
 
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -487,6 +554,7 @@ class MemoryUnitOfWork:
         self.awards = MemoryAwardRepository(work, self._duplicates)
         self.status_lists = MemoryStatusListRepository(work)
         self.audit = MemoryAuditRepository(work)
+        self.accounts = MemoryAccountRepository(work)
         return self
 
     def __exit__(

@@ -370,6 +370,7 @@ def test_command_tree_has_every_documented_command() -> None:
         "credential list", "credential show", "credential export",
         "credential revoke", "credential suspend", "credential unsuspend", "credential renew",
         "status export", "status refresh",
+        "user create", "user role", "token create", "token list", "token revoke",
     }  # fmt: skip
 
 

@@ -39,6 +39,9 @@ APP_TABLES = {
     "awards",
     "status_lists",
     "audit_events",
+    "users",
+    "memberships",
+    "api_tokens",
 }
 
 

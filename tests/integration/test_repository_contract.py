@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from credstack.domain.accounts import ApiToken, Membership, Role, User
 from credstack.domain.achievements import AchievementSpec, AchievementVersion, Status
 from credstack.domain.awards import Award, Recipient
 from credstack.domain.errors import ConflictError, NotFoundError
@@ -644,3 +645,44 @@ def test_audit_event_may_name_an_award_added_in_the_same_unit_of_work(
         uow.commit()
     with uow_factory() as uow:
         assert uow.audit.for_award(award(1).id) == [event]
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+def test_users_memberships_and_tokens(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    ada = User("u-1", "Ada@Example.org", "Ada", None, False, T0)
+    token = ApiToken("t" * 32, "u-1", ISSUER, "lms", frozenset({"awards:read"}), "h" * 64, T0)
+    with uow_factory() as uow:
+        uow.accounts.add_user(ada)
+        uow.accounts.set_membership(Membership("u-1", ISSUER, Role.STAFF))
+        uow.accounts.set_membership(Membership("u-1", ISSUER, Role.OWNER))  # replaces
+        uow.accounts.add_token(token)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.accounts.user("u-1") == ada
+        assert uow.accounts.user_by_email("ada@EXAMPLE.org") == ada
+        assert uow.accounts.user_by_email("bob@example.org") is None
+        assert uow.accounts.membership("u-1", ISSUER) == Membership("u-1", ISSUER, Role.OWNER)
+        assert uow.accounts.membership("u-1", "elsewhere") is None
+        assert uow.accounts.token(token.id) == token
+        assert uow.accounts.tokens_for(ISSUER) == [token]
+        assert uow.accounts.revoke_token(token.id, T0) is True
+        assert uow.accounts.revoke_token(token.id, T0) is False
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.accounts.token(token.id) == dataclasses.replace(token, revoked_at=T0)
+        with pytest.raises(NotFoundError):
+            uow.accounts.user("u-2")
+
+
+def test_a_second_user_with_the_same_email_in_another_case_is_a_conflict(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        uow.accounts.add_user(User("u-1", "ada@example.org", "Ada", None, False, T0))
+        uow.commit()
+    with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
+        uow.accounts.add_user(User("u-2", "ADA@example.org", "Ada", None, False, T0))
+        uow.commit()

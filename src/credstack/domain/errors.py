@@ -6,10 +6,12 @@ Each message is one line a person can act on; entry points (CLI, web) print it a
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
     "ConflictError",
     "CredstackError",
     "InvalidInputError",
     "NotFoundError",
+    "PermissionDeniedError",
     "StorageError",
     "WorkerError",
 ]
@@ -37,3 +39,11 @@ class StorageError(CredstackError):
 
 class WorkerError(CredstackError):
     """A worker process stopped before it finished its part (killed, out of memory)."""
+
+
+class AuthenticationError(CredstackError):
+    """No credentials, or credentials that are not valid (unknown, revoked, wrong secret)."""
+
+
+class PermissionDeniedError(CredstackError):
+    """Known credentials that may not do this (another organisation, a missing scope)."""

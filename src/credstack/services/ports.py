@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterator, Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
+from credstack.domain.accounts import ApiToken, Membership, User
 from credstack.domain.achievements import AchievementVersion
 from credstack.domain.awards import Award
 from credstack.domain.issuers import Issuer, SigningKeyRecord
@@ -125,8 +126,17 @@ class AwardRepository(Protocol):
         ...
 
     def list(
-        self, *, issuer_id: str | None = None, achievement_id: str | None = None
-    ) -> Iterator[Award]: ...
+        self,
+        *,
+        issuer_id: str | None = None,
+        achievement_id: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Iterator[Award]:
+        """Oldest first (issue time, then id); ``offset``/``limit`` for one page."""
+        ...
+
+    def count(self, *, issuer_id: str | None = None) -> int: ...
 
     def set_jwt(self, award_id: str, jwt: str) -> None: ...
 
@@ -181,6 +191,36 @@ class AuditRepository(Protocol):
     def for_award(self, award_id: str) -> list[AuditEvent]: ...
 
 
+class AccountRepository(Protocol):
+    def add_user(self, user: User) -> None:
+        """Store a new user; ``ConflictError`` if the e-mail (in any case) is taken."""
+        ...
+
+    def user(self, user_id: str) -> User: ...
+
+    def user_by_email(self, email: str) -> User | None:
+        """The user with this e-mail, ignoring case."""
+        ...
+
+    def set_membership(self, membership: Membership) -> None:
+        """Give the user this role in the organisation (replacing any other)."""
+        ...
+
+    def membership(self, user_id: str, issuer_id: str) -> Membership | None: ...
+
+    def add_token(self, token: ApiToken) -> None: ...
+
+    def token(self, token_id: str) -> ApiToken | None: ...
+
+    def tokens_for(self, issuer_id: str) -> list[ApiToken]:
+        """The organisation's tokens, oldest first, revoked ones included."""
+        ...
+
+    def revoke_token(self, token_id: str, at: dt.datetime) -> bool:
+        """Revoke a live token; ``False`` if it was revoked already or is unknown."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Only ``commit`` makes changes last; leaving without it rolls back."""
 
@@ -201,6 +241,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditRepository: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -28,12 +29,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "AchievementRow",
     "AchievementVersionRow",
+    "ApiTokenRow",
     "AuditEventRow",
     "AwardRow",
     "Base",
     "IssuerRow",
+    "MembershipRow",
     "SigningKeyRow",
     "StatusListRow",
+    "UserRow",
 ]
 
 NAMING = {
@@ -195,3 +199,42 @@ class AuditEventRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     award_id: Mapped[str] = mapped_column(ForeignKey("awards.id"), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class UserRow(Base):
+    """PERSONAL DATA: e-mail and name. ``email_key`` is the e-mail lower-cased (unique)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(500))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    platform_admin: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class MembershipRow(Base):
+    """One role of one user in one organisation (issuer)."""
+
+    __tablename__ = "memberships"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class ApiTokenRow(Base):
+    """A machine's token: only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[str] = mapped_column(String(500))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())

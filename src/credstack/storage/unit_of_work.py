@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from credstack.domain.errors import ConflictError, StorageError
 from credstack.storage.database import storage_errors
 from credstack.storage.repositories import (
+    SqlAccountRepository,
     SqlAchievementRepository,
     SqlAuditRepository,
     SqlAwardRepository,
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
     awards: SqlAwardRepository
     status_lists: SqlStatusListRepository
     audit: SqlAuditRepository
+    accounts: SqlAccountRepository
 
     def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
         self._sessions = sessions
@@ -48,6 +50,7 @@ class SqlUnitOfWork:
         self.awards = SqlAwardRepository(session)
         self.status_lists = SqlStatusListRepository(session)
         self.audit = SqlAuditRepository(session)
+        self.accounts = SqlAccountRepository(session)
         return self
 
     def __exit__(

@@ -20,7 +20,7 @@ from credstack.services.status_checking import LocalStatusChecker
 from credstack.settings import Settings
 from credstack.vc.fetching import Fetcher
 from credstack.vc.status_list import CachingStatusChecker
-from credstack.web import public, vc_api, verify_page
+from credstack.web import issuer_api, public, vc_api, verify_page
 from credstack.web.limits import BodyLimit
 from credstack.web.problems import install_problem_handlers
 
@@ -62,6 +62,7 @@ def create_app(
     app.include_router(vc_api.router)
     app.include_router(public.router)
     app.include_router(verify_page.router)
+    app.include_router(issuer_api.router)
     app.add_middleware(BodyLimit, limit=max_body)
     return app
 

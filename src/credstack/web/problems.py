@@ -16,10 +16,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credstack.domain.errors import (
+    AuthenticationError,
     ConflictError,
     CredstackError,
     InvalidInputError,
     NotFoundError,
+    PermissionDeniedError,
     StorageError,
 )
 
@@ -33,6 +35,8 @@ _BASE = "https://w3id.org/credstack/problems#"
 #: client can tell credstack's problems apart
 PROBLEM_TYPES = {
     400: f"{_BASE}invalid-request",
+    401: f"{_BASE}unauthenticated",
+    403: f"{_BASE}forbidden",
     404: f"{_BASE}not-found",
     405: f"{_BASE}method-not-allowed",
     406: f"{_BASE}not-acceptable",
@@ -44,6 +48,8 @@ PROBLEM_TYPES = {
 }
 _TITLES = {
     400: "Invalid request",
+    401: "Not authenticated",
+    403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
     406: "Not acceptable",
@@ -85,6 +91,8 @@ def _validation_detail(error: RequestValidationError) -> str:
 
 
 _STATUS_OF: tuple[tuple[type[CredstackError], int], ...] = (
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
     (NotFoundError, 404),
     (ConflictError, 409),
     (InvalidInputError, 400),
@@ -111,7 +119,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(CredstackError)
     async def _domain(_: Request, error: CredstackError) -> JSONResponse:
         status = next((code for kind, code in _STATUS_OF if isinstance(error, kind)), 400)
-        return problem_response(status, str(error))
+        response = problem_response(status, str(error))
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="credstack"'
+        return response
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, error: Exception) -> JSONResponse:

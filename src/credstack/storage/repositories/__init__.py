@@ -1,11 +1,13 @@
 """SQLAlchemy implementations of the repository ports: rows in, domain objects out."""
 
+from credstack.storage.repositories.accounts import SqlAccountRepository
 from credstack.storage.repositories.achievements import SqlAchievementRepository
 from credstack.storage.repositories.awards import SqlAwardRepository
 from credstack.storage.repositories.issuers import SqlIssuerRepository, SqlKeyRepository
 from credstack.storage.repositories.status import SqlAuditRepository, SqlStatusListRepository
 
 __all__ = [
+    "SqlAccountRepository",
     "SqlAchievementRepository",
     "SqlAuditRepository",
     "SqlAwardRepository",

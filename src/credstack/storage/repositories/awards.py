@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -155,15 +155,30 @@ class SqlAwardRepository:
         return None if row is None else _award(row)
 
     def list(
-        self, *, issuer_id: str | None = None, achievement_id: str | None = None
+        self,
+        *,
+        issuer_id: str | None = None,
+        achievement_id: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> Iterator[Award]:
         query = select(AwardRow).order_by(AwardRow.issued_at, AwardRow.id)
         if issuer_id is not None:
             query = query.where(AwardRow.issuer_id == issuer_id)
         if achievement_id is not None:
             query = query.where(AwardRow.achievement_id == achievement_id)
+        if offset:
+            query = query.offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
         for row in self._session.scalars(query.execution_options(yield_per=500)):
             yield _award(row)
+
+    def count(self, *, issuer_id: str | None = None) -> int:
+        query = select(func.count()).select_from(AwardRow)
+        if issuer_id is not None:
+            query = query.where(AwardRow.issuer_id == issuer_id)
+        return int(self._session.scalar(query) or 0)
 
     def set_jwt(self, award_id: str, jwt: str) -> None:
         self._session.execute(update(AwardRow).where(AwardRow.id == award_id).values(jwt=jwt))

@@ -1,0 +1,103 @@
+"""People and machines that act on an organisation's data, and what each may do.
+
+An organisation is an issuer. A user belongs to organisations with one role in each (owner,
+staff, assessor, learner); a platform admin runs the installation. Machines act through API
+tokens: each belongs to a user and one organisation and carries scopes, and what it may do is
+what its scopes *and* its user's current role allow, so demoting or removing a person narrows
+their tokens at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+
+__all__ = [
+    "ROLE_SCOPES",
+    "SCOPES",
+    "ApiToken",
+    "Membership",
+    "Principal",
+    "Role",
+    "User",
+    "allowed_scopes",
+]
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    STAFF = "staff"
+    ASSESSOR = "assessor"
+    LEARNER = "learner"
+
+
+#: what a token can be allowed to do, one organisation at a time
+SCOPES = frozenset(
+    {
+        "achievements:read",
+        "achievements:write",
+        "awards:read",
+        "awards:write",
+        "status:write",
+        "organisation:admin",
+    }
+)
+
+ROLE_SCOPES: dict[Role, frozenset[str]] = {
+    Role.OWNER: SCOPES,
+    Role.STAFF: SCOPES - {"organisation:admin"},
+    Role.ASSESSOR: frozenset({"achievements:read", "awards:read"}),
+    Role.LEARNER: frozenset(),
+}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class User:
+    """PERSONAL DATA: e-mail and name. ``password_hash`` is Argon2id (``None``: cannot sign
+    in with a password, e.g. a user who only has tokens)."""
+
+    id: str
+    email: str
+    name: str
+    password_hash: str | None
+    platform_admin: bool
+    created_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Membership:
+    user_id: str
+    issuer_id: str
+    role: Role
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ApiToken:
+    """A machine's key to one organisation. Only a hash of the secret is kept."""
+
+    id: str
+    user_id: str
+    issuer_id: str
+    name: str
+    scopes: frozenset[str]
+    secret_hash: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is asking, for which organisation, allowed what (worked out per request)."""
+
+    user_id: str
+    issuer_id: str
+    scopes: frozenset[str]
+    token_id: str
+
+
+def allowed_scopes(token: ApiToken, role: Role | None) -> frozenset[str]:
+    """What ``token`` may do while its user has ``role`` in its organisation (none without)."""
+    if role is None:
+        return frozenset()
+    return token.scopes & ROLE_SCOPES[role]

@@ -1,0 +1,113 @@
+"""Users, their roles in organisations, and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from credstack.domain.accounts import ApiToken, Membership, Role, User
+from credstack.domain.errors import ConflictError, NotFoundError
+from credstack.storage.rows import ApiTokenRow, MembershipRow, UserRow
+
+__all__ = ["SqlAccountRepository"]
+
+
+def _user(row: UserRow) -> User:
+    return User(row.id, row.email, row.name, row.password_hash, row.platform_admin, row.created_at)
+
+
+def _token(row: ApiTokenRow) -> ApiToken:
+    scopes = frozenset(filter(None, row.scopes.split(" ")))
+    return ApiToken(
+        row.id, row.user_id, row.issuer_id, row.name, scopes, row.secret_hash, row.created_at,
+        row.revoked_at,
+    )  # fmt: skip
+
+
+class SqlAccountRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add_user(self, user: User) -> None:
+        self._session.add(
+            UserRow(
+                id=user.id,
+                email=user.email,
+                email_key=user.email.lower(),
+                name=user.name,
+                password_hash=user.password_hash,
+                platform_admin=user.platform_admin,
+                created_at=user.created_at,
+            )
+        )
+        try:
+            self._session.flush()
+        except IntegrityError:
+            self._session.rollback()
+            raise ConflictError(f"there is a user {user.email} already") from None
+
+    def user(self, user_id: str) -> User:
+        row = self._session.get(UserRow, user_id)
+        if row is None:
+            raise NotFoundError(f"no user {user_id}")
+        return _user(row)
+
+    def user_by_email(self, email: str) -> User | None:
+        row = self._session.scalars(
+            select(UserRow).where(UserRow.email_key == email.lower())
+        ).first()
+        return None if row is None else _user(row)
+
+    def set_membership(self, membership: Membership) -> None:
+        row = self._session.get(MembershipRow, (membership.user_id, membership.issuer_id))
+        if row is None:
+            self._session.add(
+                MembershipRow(
+                    user_id=membership.user_id,
+                    issuer_id=membership.issuer_id,
+                    role=membership.role.value,
+                )
+            )
+        else:
+            row.role = membership.role.value
+
+    def membership(self, user_id: str, issuer_id: str) -> Membership | None:
+        row = self._session.get(MembershipRow, (user_id, issuer_id))
+        return None if row is None else Membership(row.user_id, row.issuer_id, Role(row.role))
+
+    def add_token(self, token: ApiToken) -> None:
+        self._session.add(
+            ApiTokenRow(
+                id=token.id,
+                user_id=token.user_id,
+                issuer_id=token.issuer_id,
+                name=token.name,
+                scopes=" ".join(sorted(token.scopes)),
+                secret_hash=token.secret_hash,
+                created_at=token.created_at,
+                revoked_at=token.revoked_at,
+            )
+        )
+
+    def token(self, token_id: str) -> ApiToken | None:
+        row = self._session.get(ApiTokenRow, token_id)
+        return None if row is None else _token(row)
+
+    def tokens_for(self, issuer_id: str) -> list[ApiToken]:
+        rows = self._session.scalars(
+            select(ApiTokenRow)
+            .where(ApiTokenRow.issuer_id == issuer_id)
+            .order_by(ApiTokenRow.created_at, ApiTokenRow.id)
+        )
+        return [_token(row) for row in rows]
+
+    def revoke_token(self, token_id: str, at: dt.datetime) -> bool:
+        moved = self._session.execute(
+            update(ApiTokenRow)
+            .where(ApiTokenRow.id == token_id, ApiTokenRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return bool(moved.rowcount)  # type: ignore[attr-defined]

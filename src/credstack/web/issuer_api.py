@@ -1,0 +1,203 @@
+"""The issuer API: an organisation's systems issue, read and revoke its credentials.
+
+Every route is under ``/api/v1/organisations/{issuer_id}`` and needs an API token of that
+organisation (``Authorization: Bearer cst_...``) with the route's scope. A token of another
+organisation gets 403; a credential or definition of another organisation is 404 here, as if
+it did not exist (its existence is not told).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from credstack.domain.accounts import Principal
+from credstack.domain.awards import Award, AwardRequest, Recipient
+from credstack.domain.errors import AuthenticationError, NotFoundError
+from credstack.domain.status import StatusAction
+from credstack.services.accounts import authenticate_token, require
+from credstack.services.achievements import list_achievements, show_achievement
+from credstack.services.awards import credential_json, issue_award, show_award
+from credstack.services.deps import ServiceDeps
+from credstack.services.status import change_status
+from credstack.web.vc_api import json_bytes
+
+__all__ = ["principal", "router"]
+
+router = APIRouter(prefix="/api/v1/organisations/{issuer_id}", tags=["Issuer API"])
+
+
+def principal(request: Request) -> Principal:
+    """The caller, from its bearer token (401 without one or with a bad one)."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise AuthenticationError("send an API token: Authorization: Bearer cst_...")
+    deps: ServiceDeps = request.app.state.deps
+    return authenticate_token(deps, value)
+
+
+Caller = Annotated[Principal, Depends(principal)]
+
+
+def _deps(request: Request) -> ServiceDeps:
+    deps: ServiceDeps = request.app.state.deps
+    return deps
+
+
+class RecipientIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(default=None, max_length=254)
+    did: str | None = Field(default=None, max_length=2000)
+    name: str | None = Field(default=None, max_length=500)
+
+
+class AwardIn(BaseModel):
+    """One credential to issue."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    achievement: str = Field(max_length=64, description="the achievement definition's id")
+    recipient: RecipientIn
+    narrative: str | None = Field(default=None, max_length=10_000)
+    evidence_url: str | None = Field(default=None, alias="evidenceUrl", max_length=2000)
+    result: str | None = Field(default=None, max_length=200)
+    valid_until: dt.datetime | None = Field(default=None, alias="validUntil")
+    source_id: str | None = Field(
+        default=None, alias="id", max_length=200, description="your own id: makes it idempotent"
+    )
+
+
+class StatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+def _award_out(award: Award) -> dict[str, Any]:
+    state = award.state
+    return {
+        "id": award.id,
+        "credentialId": award.credential_id,
+        "achievement": award.achievement_id,
+        "achievementVersion": award.achievement_version,
+        "recipient": award.recipient.identifier,
+        "issuedAt": award.issued_at.isoformat(),
+        "validUntil": award.valid_until.isoformat() if award.valid_until else None,
+        "revoked": state.revoked_at is not None,
+        "suspended": state.suspended_at is not None,
+        "credential": credential_json(award),
+    }
+
+
+def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json_bytes(value), status, headers, media_type="application/json")
+
+
+def _own_award(deps: ServiceDeps, issuer_id: str, award_id: str) -> Award:
+    award = show_award(deps, award_id)
+    if award.issuer_id != issuer_id:
+        raise NotFoundError(f"no credential '{award_id}'")
+    return award
+
+
+@router.get("/awards", summary="The organisation's credentials, oldest first")
+def list_awards(
+    request: Request,
+    issuer_id: str,
+    caller: Caller,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    require(caller, issuer_id, "awards:read")
+    deps = _deps(request)
+    with deps.uow() as uow:
+        total = uow.awards.count(issuer_id=issuer_id)
+        page = list(uow.awards.list(issuer_id=issuer_id, offset=offset, limit=limit))
+    links = []
+    base = str(request.url.remove_query_params(["limit", "offset"]))
+    if offset + limit < total:
+        links.append(f'<{base}?limit={limit}&offset={offset + limit}>; rel="next"')
+    if offset > 0:
+        links.append(f'<{base}?limit={limit}&offset={max(0, offset - limit)}>; rel="prev"')
+    headers = {"X-Total-Count": str(total)}
+    if links:
+        headers["Link"] = ", ".join(links)
+    return _json([_award_out(a) for a in page], headers=headers)
+
+
+@router.post("/awards", status_code=201, summary="Issue one credential")
+def create_award(request: Request, issuer_id: str, caller: Caller, body: AwardIn) -> Response:
+    require(caller, issuer_id, "awards:write")
+    deps = _deps(request)
+    version = show_achievement(deps, body.achievement)
+    if version.issuer_id != issuer_id:
+        raise NotFoundError(f"no achievement '{body.achievement}'")
+    recipient = Recipient(
+        email=body.recipient.email, did=body.recipient.did, name=body.recipient.name
+    )
+    award = issue_award(
+        deps,
+        AwardRequest(
+            body.achievement,
+            recipient,
+            narrative=body.narrative,
+            evidence_url=body.evidence_url,
+            result=body.result,
+            valid_until=body.valid_until,
+            source_id=body.source_id,
+        ),
+    )
+    location = f"{request.url.path}/{award.id}"
+    return _json(_award_out(award), 201, {"Location": location})
+
+
+@router.get("/awards/{award_id}", summary="One credential of the organisation")
+def get_award(request: Request, issuer_id: str, award_id: str, caller: Caller) -> Response:
+    require(caller, issuer_id, "awards:read")
+    return _json(_award_out(_own_award(_deps(request), issuer_id, award_id)))
+
+
+@router.post(
+    "/awards/{award_id}/{action}",
+    summary="Revoke, suspend or unsuspend a credential (with a reason)",
+)
+def change(
+    request: Request,
+    issuer_id: str,
+    award_id: str,
+    action: str,
+    caller: Caller,
+    body: StatusIn,
+) -> Response:
+    require(caller, issuer_id, "status:write")
+    actions = {"revoke": StatusAction.REVOKE, "suspend": StatusAction.SUSPEND}
+    actions["unsuspend"] = StatusAction.UNSUSPEND
+    if action not in actions:
+        raise NotFoundError(f"no action '{action}' (revoke, suspend or unsuspend)")
+    deps = _deps(request)
+    award = _own_award(deps, issuer_id, award_id)
+    changed = change_status(
+        deps, award.id, actions[action], reason=body.reason, actor=f"token {caller.token_id}"
+    )
+    return _json(_award_out(changed))
+
+
+@router.get("/achievements", summary="The organisation's achievement definitions")
+def achievements(request: Request, issuer_id: str, caller: Caller) -> Response:
+    require(caller, issuer_id, "achievements:read")
+    versions = list_achievements(_deps(request), issuer_id)
+    return _json(
+        [
+            {
+                "id": v.achievement_id,
+                "version": v.version,
+                "status": v.status.value,
+                "name": v.spec.name,
+            }
+            for v in versions
+        ]
+    )

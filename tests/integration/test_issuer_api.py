@@ -1,0 +1,244 @@
+"""The issuer API: what it does, and who may do it (a table over every endpoint and every
+kind of caller)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from credstack.domain.accounts import Role
+from credstack.domain.achievements import AchievementSpec
+from credstack.domain.awards import AwardRequest, Recipient
+from credstack.services.accounts import create_token, create_user, revoke_token, set_role
+from credstack.services.achievements import publish_achievement, save_achievement
+from credstack.services.awards import issue_award
+from credstack.services.deps import ServiceDeps
+from credstack.services.issuers import create_issuer
+from credstack.vc import Verdict, verify
+from credstack.web import create_app
+from tests.fakes import FixedClock
+
+PROBLEM = "application/problem+json"
+
+
+def spec(id: str) -> AchievementSpec:
+    return AchievementSpec(
+        id=id, name=f"Course {id}", description="A course.", criteria="Pass the exam."
+    )
+
+
+class World:
+    """Two organisations (acme, globex), each with a credential, and tokens of every kind."""
+
+    def __init__(self, deps: ServiceDeps) -> None:
+        self.deps = deps
+        for org in ("acme", "globex"):
+            create_issuer(deps, id=org, name=org.title(), country_code="NL")
+            save_achievement(deps, org, spec(f"{org}-101"))
+            publish_achievement(deps, f"{org}-101")
+        self.awards = {
+            org: issue_award(
+                deps, AwardRequest(f"{org}-101", Recipient.parse(f"learner@{org}.example"))
+            )
+            for org in ("acme", "globex")
+        }
+        create_user(deps, email="owner@acme.example", name="Olga")
+        set_role(deps, email="owner@acme.example", issuer_id="acme", role=Role.OWNER)
+        create_user(deps, email="assessor@acme.example", name="Abe")
+        set_role(deps, email="assessor@acme.example", issuer_id="acme", role=Role.ASSESSOR)
+        create_user(deps, email="owner@globex.example", name="Gus")
+        set_role(deps, email="owner@globex.example", issuer_id="globex", role=Role.OWNER)
+        everything = {"awards:read", "awards:write", "status:write", "achievements:read"}
+        self.tokens = {
+            "owner": self._token("owner@acme.example", "acme", everything),
+            "read only": self._token("owner@acme.example", "acme", {"awards:read"}),
+            "assessor": self._token("assessor@acme.example", "acme", {"awards:read"}),
+            "other organisation": self._token("owner@globex.example", "globex", everything),
+        }
+        revoked, self.tokens["revoked"] = self._token_with_id(
+            "owner@acme.example", "acme", everything
+        )
+        revoke_token(deps, "acme", revoked)
+        self.tokens["malformed"] = "cst_nonsense"
+
+    def _token(self, email: str, org: str, scopes: set[str]) -> str:
+        return self._token_with_id(email, org, scopes)[1]
+
+    def _token_with_id(self, email: str, org: str, scopes: set[str]) -> tuple[str, str]:
+        token, text = create_token(self.deps, email=email, issuer_id=org, name="t", scopes=scopes)
+        return token.id, text
+
+
+@pytest.fixture
+def world(deps: ServiceDeps) -> World:
+    return World(deps)
+
+
+@pytest.fixture
+def client(world: World, clock: FixedClock) -> Iterator[TestClient]:
+    app = create_app(world.deps, clock=lambda: clock.now() + dt.timedelta(minutes=1))
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def call(
+    client: TestClient, world: World, caller: str | None, method: str, path: str, body: Any
+) -> httpx.Response:
+    headers = {} if caller is None else {"authorization": f"Bearer {world.tokens[caller]}"}
+    path = path.format(acme_award=world.awards["acme"].id, globex_award=world.awards["globex"].id)
+    return client.request(method, path, json=body, headers=headers)
+
+
+ISSUE = {"achievement": "acme-101", "recipient": {"email": "new@acme.example"}}
+REASON = {"reason": "checking"}
+ORG = "/api/v1/organisations/acme"
+#: every endpoint of the issuer API, what it needs, and what a right caller gets
+ENDPOINTS = [
+    ("GET", f"{ORG}/awards", None, "awards:read", 200),
+    ("POST", f"{ORG}/awards", ISSUE, "awards:write", 201),
+    ("GET", f"{ORG}/awards/{{acme_award}}", None, "awards:read", 200),
+    ("POST", f"{ORG}/awards/{{acme_award}}/suspend", REASON, "status:write", 200),
+    ("GET", f"{ORG}/achievements", None, "achievements:read", 200),
+]
+#: callers and whether they hold each scope in acme
+SCOPES_OF = {
+    "owner": {"awards:read", "awards:write", "status:write", "achievements:read"},
+    "read only": {"awards:read"},
+    "assessor": {"awards:read"},
+}
+
+
+@pytest.mark.parametrize(("method", "path", "body", "scope", "ok"), ENDPOINTS)
+@pytest.mark.parametrize(
+    "caller", [None, "malformed", "revoked", "other organisation", "read only", "assessor", "owner"]
+)
+def test_who_may_call_each_endpoint(
+    client: TestClient,
+    world: World,
+    caller: str | None,
+    method: str,
+    path: str,
+    body: Any,
+    scope: str,
+    ok: int,
+) -> None:
+    response = call(client, world, caller, method, path, body)
+    if caller in (None, "malformed", "revoked"):
+        expected = 401
+    elif caller == "other organisation" or scope not in SCOPES_OF[caller]:
+        expected = 403
+    else:
+        expected = ok
+    assert response.status_code == expected, (caller, method, path, response.text)
+    if expected >= 400:
+        assert response.headers["content-type"].startswith(PROBLEM)
+    if expected == 401:
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", f"{ORG}/awards/{{globex_award}}", None),
+        ("POST", f"{ORG}/awards/{{globex_award}}/revoke", REASON),
+        ("POST", f"{ORG}/awards", {**ISSUE, "achievement": "globex-101"}),
+    ],
+)
+def test_another_organisations_data_is_not_found_even_with_every_scope(
+    client: TestClient, world: World, method: str, path: str, body: Any
+) -> None:
+    response = call(client, world, "owner", method, path, body)
+    assert response.status_code == 404, response.text
+    assert response.json()["type"].endswith("#not-found")
+    assert "globex.example" not in response.text  # nothing of theirs is told
+
+
+def test_an_organisation_sees_only_its_own_credentials(client: TestClient, world: World) -> None:
+    listed = call(client, world, "owner", "GET", f"{ORG}/awards", None).json()
+    assert [a["id"] for a in listed] == [world.awards["acme"].id]
+    other = call(
+        client, world, "other organisation", "GET", "/api/v1/organisations/globex/awards", None
+    )
+    assert [a["id"] for a in other.json()] == [world.awards["globex"].id]
+
+
+def test_issuing_through_the_api_gives_a_credential_that_verifies(
+    client: TestClient, world: World, clock: FixedClock
+) -> None:
+    body = {
+        "achievement": "acme-101",
+        "recipient": {"email": "new@acme.example", "name": "Nia New"},
+        "narrative": "Built a dashboard.",
+        "id": "sis-4711",
+    }
+    created = call(client, world, "owner", "POST", f"{ORG}/awards", body)
+    assert created.status_code == 201, created.text
+    award = created.json()
+    assert created.headers["location"] == f"{ORG}/awards/{award['id']}"
+    report = verify(json.dumps(award["credential"]), now=clock.now() + dt.timedelta(minutes=1))
+    assert report.verdict is Verdict.VALID, report.to_dict()
+    again = call(client, world, "owner", "POST", f"{ORG}/awards", body)
+    assert again.status_code == 409  # the same source id: already issued
+    assert again.headers["content-type"].startswith(PROBLEM)
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"achievement": "acme-101"}, 400),
+        ({"achievement": "acme-101", "recipient": {}}, 400),
+        ({"achievement": "acme-101", "recipient": {"email": "nope"}}, 400),
+        ({**ISSUE, "unknown": 1}, 400),
+        ({**ISSUE, "validUntil": "tomorrow"}, 400),
+        ({**ISSUE, "achievement": "missing-101"}, 404),
+    ],
+)
+def test_bad_issue_requests_are_problems(
+    client: TestClient, world: World, body: Any, status: int
+) -> None:
+    response = call(client, world, "owner", "POST", f"{ORG}/awards", body)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+
+
+def test_paging_with_limit_offset_total_and_links(client: TestClient, world: World) -> None:
+    for n in range(4):
+        issue_award(world.deps, AwardRequest("acme-101", Recipient.parse(f"l{n}@acme.example")))
+    first = call(client, world, "owner", "GET", f"{ORG}/awards?limit=2", None)
+    assert first.headers["x-total-count"] == "5"
+    assert len(first.json()) == 2
+    assert 'rel="next"' in first.headers["link"]
+    assert "offset=2" in first.headers["link"]
+    last = call(client, world, "owner", "GET", f"{ORG}/awards?limit=2&offset=4", None)
+    assert len(last.json()) == 1
+    assert 'rel="prev"' in last.headers["link"]
+    assert 'rel="next"' not in last.headers["link"]
+    everyone = [a["id"] for off in (0, 2, 4) for a in call(
+        client, world, "owner", "GET", f"{ORG}/awards?limit=2&offset={off}", None
+    ).json()]  # fmt: skip
+    assert len(set(everyone)) == 5
+    bad = call(client, world, "owner", "GET", f"{ORG}/awards?limit=0", None)
+    assert bad.status_code == 400
+
+
+def test_revoking_through_the_api_shows_on_the_public_page(
+    client: TestClient, world: World
+) -> None:
+    award = world.awards["acme"]
+    revoked = call(
+        client, world, "owner", "POST", f"{ORG}/awards/{award.id}/revoke", {"reason": "fraud"}
+    )
+    assert revoked.status_code == 200
+    assert revoked.json()["revoked"] is True
+    page = client.get(f"/credentials/{award.id}", headers={"accept": "text/html"}).text
+    assert "Not verified" in page
+    again = call(client, world, "owner", "POST", f"{ORG}/awards/{award.id}/unsuspend", REASON)
+    assert again.status_code == 409  # revocation is final
+    unknown = call(client, world, "owner", "POST", f"{ORG}/awards/{award.id}/delete", REASON)
+    assert unknown.status_code == 404
