@@ -271,3 +271,45 @@ def test_what_credstack_emits_passes_the_1edtech_json_schema() -> None:
     assert outcomes(verify(broken, now=NOW, schemas={SCHEMA_URL: schema}))["schema"] is (
         Outcome.FAILED
     )
+
+
+def _plain_vc(issuer: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": issuer,
+        "validFrom": "2026-11-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:subject"},
+        **extra,
+    }
+
+
+def test_a_plain_verifiable_credential_verifies_with_a_warning_that_it_is_no_badge() -> None:
+    # a verifier takes any VC: OB's rules apply to OB and CLR credentials only
+    key = did_key_issuer()
+    signed = sign_credential(_plain_vc(key.controller), key, created=CREATED)
+    report = verify(signed, now=NOW)
+    model = next(c for c in report.checks if c.name == "data model")
+    assert model.outcome is Outcome.WARNING
+    assert "not an Open Badge" in model.message
+    assert report.verdict is Verdict.VALID_WITH_WARNINGS
+    assert outcomes(report)["proof"] is Outcome.PASSED
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"type": ["OtherCredential"]}, "type: must include VerifiableCredential"),
+        ({"credentialSubject": []}, "credentialSubject: must be one or more objects"),
+        ({"issuer": "Example University"}, "issuer: must be a URL"),
+        ({"validFrom": "yesterday"}, "validFrom: must be an XSD date-time"),
+        ({"id": "not a url"}, "id: must be a URL"),
+    ],
+)
+def test_a_plain_credential_must_follow_the_vc_data_model(
+    change: dict[str, Any], problem: str
+) -> None:
+    report = verify({**_plain_vc("did:example:issuer"), **change}, now=NOW)
+    model = next(c for c in report.checks if c.name == "data model")
+    assert model.outcome is Outcome.FAILED
+    assert model.message.startswith(problem)

@@ -242,3 +242,66 @@ def test_revoking_through_the_api_shows_on_the_public_page(
     assert again.status_code == 409  # revocation is final
     unknown = call(client, world, "owner", "POST", f"{ORG}/awards/{award.id}/delete", REASON)
     assert unknown.status_code == 404
+
+
+UNSECURED = {
+    "@context": ["https://www.w3.org/ns/credentials/v2"],
+    "type": ["VerifiableCredential"],
+    "credentialSubject": {"id": "did:example:learner"},
+}
+
+
+def test_the_vc_api_issuer_signs_as_the_tokens_organisation(
+    client: TestClient, world: World, clock: FixedClock
+) -> None:
+    issued = call(client, world, "owner", "POST", "/credentials/issue", {"credential": UNSECURED})
+    assert issued.status_code == 201, issued.text
+    signed = issued.json()["verifiableCredential"]
+    with world.deps.uow() as uow:
+        acme_did = uow.issuers.get("acme").did
+    assert signed["issuer"] == acme_did
+    assert signed["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    report = verify(signed, now=clock.now() + dt.timedelta(minutes=1))
+    assert report.verdict is not Verdict.INVALID, report.to_dict()
+    checked = client.post("/credentials/verify", json={"verifiableCredential": signed})
+    assert checked.json()["verified"] is True
+
+
+@pytest.mark.parametrize(
+    ("caller", "body", "status", "detail"),
+    [
+        (None, {"credential": UNSECURED}, 401, "API token"),
+        ("read only", {"credential": UNSECURED}, 403, "awards write"),
+        ("owner", {"credential": {**UNSECURED, "issuer": "did:example:else"}}, 400, "issuer"),
+        ("owner", {"credential": {**UNSECURED, "proof": {"type": "x"}}}, 400, "proof already"),
+        ("owner", {"credential": {**UNSECURED, "undefinedTerm": 1}}, 400, "cannot sign"),
+        ("owner", {"credential": "eyJ..."}, 400, "credential must be a JSON object"),
+    ],
+)
+def test_the_vc_api_issuer_refuses_what_it_cannot_sign(
+    client: TestClient, world: World, caller: str | None, body: Any, status: int, detail: str
+) -> None:
+    response = call(client, world, caller, "POST", "/credentials/issue", body)
+    assert response.status_code == status, response.text
+    assert detail in response.json()["detail"]
+
+
+def test_the_vc_api_status_endpoint_sets_and_clears_bits(client: TestClient, world: World) -> None:
+    award = world.awards["acme"]
+
+    def update(credential_id: str, purpose: str, status: bool) -> httpx.Response:
+        body = {
+            "credentialId": credential_id,
+            "credentialStatus": {"type": "BitstringStatusList", "statusPurpose": purpose},
+            "status": status,
+        }
+        return call(client, world, "owner", "POST", "/credentials/status", body)
+
+    assert update(award.credential_id, "suspension", True).status_code == 200
+    assert update(award.id, "suspension", False).status_code == 200
+    assert update(award.id, "revocation", True).status_code == 200
+    page = client.get(f"/credentials/{award.id}", headers={"accept": "text/html"}).text
+    assert "Not verified" in page
+    assert update(award.id, "revocation", False).status_code == 409
+    assert update(world.awards["globex"].id, "revocation", True).status_code == 404
+    assert update(award.id, "expiry", True).status_code == 400

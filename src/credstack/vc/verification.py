@@ -297,12 +297,52 @@ def _check_model(credential: Mapping[str, Any], context: _Context) -> None:
         # A status list is a plain VC, not an OB credential: its proof and dates still count.
         context.add("data model", Outcome.PASSED, f"a {types[-1]} (VC data model)")
         return
+    if not any(isinstance(t, str) and t in _OB_TYPES for t in types):
+        # Any other verifiable credential (a verifier takes them all): the VC Data Model's
+        # own requirements; OB's apply only to OB and CLR credentials.
+        problem = _vc_model_problem(credential, types)
+        if problem:
+            context.add("data model", Outcome.FAILED, problem)
+        else:
+            message = "not an Open Badge or CLR: only the VC Data Model's rules were checked"
+            context.add("data model", Outcome.WARNING, message)
+        return
     problems = validate_credential(credential)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         context.add("data model", Outcome.FAILED, problems[0] + more)
     else:
         context.add("data model", Outcome.PASSED, "required properties and types are present")
+
+
+_OB_TYPES = {
+    "OpenBadgeCredential",
+    "AchievementCredential",
+    "EndorsementCredential",
+    "ClrCredential",
+}
+
+
+def _vc_model_problem(credential: Mapping[str, Any], types: list[Any]) -> str | None:
+    """The first VC Data Model 2.0 (§4) requirement ``credential`` breaks, if any."""
+    if "VerifiableCredential" not in types:
+        return "type: must include VerifiableCredential"
+    subjects = _as_list(credential.get("credentialSubject"))
+    if not subjects or not all(isinstance(s, Mapping) and s for s in subjects):
+        return "credentialSubject: must be one or more objects with claims"
+    issuer = credential.get("issuer")
+    if isinstance(issuer, Mapping):
+        issuer = issuer.get("id")
+    if not isinstance(issuer, str) or ":" not in issuer:
+        return "issuer: must be a URL, or an object with a URL id"
+    for name in ("validFrom", "validUntil"):
+        value = credential.get(name)
+        if value is not None and parse_instant(value) is None:
+            return f"{name}: must be an XSD date-time"
+    identifier = credential.get("id")
+    if identifier is not None and (not isinstance(identifier, str) or ":" not in identifier):
+        return "id: must be a URL"
+    return None
 
 
 # -- 5. schema ------------------------------------------------------------------------------

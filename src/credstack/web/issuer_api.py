@@ -11,35 +11,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from credstack.domain.accounts import Principal
 from credstack.domain.awards import Award, AwardRequest, Recipient
-from credstack.domain.errors import AuthenticationError, NotFoundError
+from credstack.domain.errors import NotFoundError
 from credstack.domain.status import StatusAction
-from credstack.services.accounts import authenticate_token, require
+from credstack.services.accounts import require
 from credstack.services.achievements import list_achievements, show_achievement
 from credstack.services.awards import credential_json, issue_award, show_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.status import change_status
+from credstack.web.auth import Caller
 from credstack.web.vc_api import json_bytes
 
-__all__ = ["principal", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/organisations/{issuer_id}", tags=["Issuer API"])
-
-
-def principal(request: Request) -> Principal:
-    """The caller, from its bearer token (401 without one or with a bad one)."""
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        raise AuthenticationError("send an API token: Authorization: Bearer cst_...")
-    deps: ServiceDeps = request.app.state.deps
-    return authenticate_token(deps, value)
-
-
-Caller = Annotated[Principal, Depends(principal)]
 
 
 def _deps(request: Request) -> ServiceDeps:

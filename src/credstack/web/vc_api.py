@@ -17,11 +17,20 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Body, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
+from credstack.domain.errors import ConflictError, NotFoundError
+from credstack.domain.status import StatusAction
+from credstack.services.accounts import require
+from credstack.services.awards import show_award
+from credstack.services.deps import ServiceDeps
+from credstack.services.signing_service import sign_for_issuer
+from credstack.services.status import change_status
 from credstack.vc import Outcome, VerificationReport
 from credstack.vc import verify as verify_credential
 from credstack.vc.fetching import Fetcher
 from credstack.vc.verification import StatusChecker
+from credstack.web.auth import Caller
 from credstack.web.problems import Problem
 
 __all__ = ["problem_details", "router", "verified"]
@@ -124,3 +133,72 @@ def json_bytes(value: Any) -> bytes:
         return orjson.dumps(value)
     except TypeError:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@router.post(
+    "/credentials/issue",
+    status_code=201,
+    summary="Sign a credential as the token's organisation (W3C VC API)",
+    response_class=Response,
+    responses={201: {"content": {"application/json": {}}, "description": "the signed credential"}},
+)
+def issue(
+    request: Request,
+    caller: Caller,
+    body: dict[str, Any] = Body(  # noqa: B008 - FastAPI's way of declaring a JSON body
+        ..., examples=[{"credential": {"@context": ["..."], "type": ["VerifiableCredential"]}}]
+    ),
+) -> Response:
+    """``{"credential": {...}, "options": {...}}`` in, ``{"verifiableCredential": {...}}`` out
+    (201): the credential signed with ``eddsa-rdfc-2022`` by the organisation of the token
+    (scope ``awards:write``). Its ``issuer`` must be the organisation's DID, or absent."""
+    require(caller, caller.issuer_id, "awards:write")
+    credential = body.get("credential")
+    if not isinstance(credential, dict):
+        raise Problem(400, "credential must be a JSON object (an unsecured credential)")
+    if not isinstance(body.get("options", {}), dict):
+        raise Problem(400, "options must be a JSON object")
+    signed = sign_for_issuer(request.app.state.deps, caller.issuer_id, credential)
+    return Response(
+        json_bytes({"verifiableCredential": signed}), 201, media_type="application/json"
+    )
+
+
+class StatusUpdate(BaseModel):
+    """The VC API's UpdateCredentialStatusRequest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    credentialId: str = Field(max_length=2000)  # noqa: N815 - the VC API's field name
+    credentialStatus: dict[str, Any]  # noqa: N815
+    status: bool
+
+
+@router.post(
+    "/credentials/status",
+    summary="Set or clear a credential's revocation or suspension bit (W3C VC API)",
+    response_class=Response,
+)
+def update_status(request: Request, caller: Caller, body: StatusUpdate) -> Response:
+    """``credentialId`` is the award id or the credential's ``id``; ``credentialStatus``
+    names the purpose (``revocation`` or ``suspension``); ``status`` true sets the bit. A
+    revocation is final: clearing it is a 409 (scope ``status:write``)."""
+    require(caller, caller.issuer_id, "status:write")
+    purpose = body.credentialStatus.get("statusPurpose")
+    actions = {
+        ("revocation", True): StatusAction.REVOKE,
+        ("suspension", True): StatusAction.SUSPEND,
+        ("suspension", False): StatusAction.UNSUSPEND,
+    }
+    if purpose not in ("revocation", "suspension"):
+        raise Problem(400, "credentialStatus.statusPurpose must be revocation or suspension")
+    action = actions.get((purpose, body.status))
+    if action is None:
+        raise ConflictError("a revocation is final: it cannot be cleared")
+    deps: ServiceDeps = request.app.state.deps
+    award = show_award(deps, body.credentialId)
+    if award.issuer_id != caller.issuer_id:
+        raise NotFoundError(f"no credential '{body.credentialId}'")
+    reason = body.credentialStatus.get("reason") or "through the VC API"
+    change_status(deps, award.id, action, reason=str(reason), actor=f"token {caller.token_id}")
+    return Response(status_code=200)

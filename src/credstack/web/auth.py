@@ -1,0 +1,26 @@
+"""Who is calling: the bearer token of an API request, as a ``Principal``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from credstack.domain.accounts import Principal
+from credstack.domain.errors import AuthenticationError
+from credstack.services.accounts import authenticate_token
+from credstack.services.deps import ServiceDeps
+
+__all__ = ["Caller", "principal"]
+
+
+def principal(request: Request) -> Principal:
+    """The caller, from ``Authorization: Bearer cst_...`` (401 without one or with a bad one)."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise AuthenticationError("send an API token: Authorization: Bearer cst_...")
+    deps: ServiceDeps = request.app.state.deps
+    return authenticate_token(deps, value)
+
+
+Caller = Annotated[Principal, Depends(principal)]
