@@ -50,6 +50,8 @@ PUBLIC = {
     "sniff_format",
     "unbake",
     "verify",
+    "verify_presentation",
+    "PresentationReport",
     "verify_jwt",
     "verify_proofs",
 }

@@ -27,7 +27,8 @@ from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer
 from credstack.services.status import change_status
-from credstack.vc import unbake
+from credstack.vc import Ed25519KeyPair, did_key_for, unbake
+from credstack.vc.data_integrity import ProofOptions, add_proof
 from credstack.vc.fetching import MappingFetcher
 from credstack.web import create_app
 from tests.fakes import FixedClock
@@ -280,6 +281,43 @@ def test_a_did_web_issuer_is_published_at_its_host(deps: ServiceDeps, client: Te
     assert document.json()["assertionMethod"]
     other = client.get("/.well-known/did.json", headers={"host": "elsewhere.example"})
     assert_problem(other, 404, "did:web:elsewhere.example")
+
+
+def test_the_vc_api_verifies_a_presentation_and_the_credentials_in_it(
+    client: TestClient, award: Award
+) -> None:
+    holder = Ed25519KeyPair.from_seed(bytes([7]) * 32)
+    did = did_key_for(holder.public_key)
+    holder = holder.with_id(f"{did}#{holder.public_multibase}", did)
+    unsigned = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": did,
+        "verifiableCredential": [json.loads(award.credential)],
+    }
+    options = ProofOptions(
+        created=dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC),
+        proof_purpose="authentication",
+        challenge="nonce-1",
+    )
+    vp = add_proof(unsigned, holder, options)
+    good = client.post(
+        "/presentations/verify",
+        json={"verifiablePresentation": vp, "options": {"challenge": "nonce-1"}},
+    )
+    assert good.status_code == 200, good.text
+    assert good.json()["verified"] is True
+    assert good.json()["credentialResults"][0]["verified"] is True
+    replay = client.post(
+        "/presentations/verify",
+        json={"verifiablePresentation": vp, "options": {"challenge": "nonce-2"}},
+    )
+    assert replay.json()["verified"] is False
+    proofless = client.post("/presentations/verify", json={"presentation": unsigned})
+    assert proofless.json()["verified"] is True
+    assert_problem(client.post("/presentations/verify", json={}), 400, "verifiablePresentation")
+    bad_options = {"verifiablePresentation": vp, "options": {"challenge": 5}}
+    assert_problem(client.post("/presentations/verify", json=bad_options), 400, "challenge")
 
 
 def _free_port() -> int:

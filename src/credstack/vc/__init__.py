@@ -36,6 +36,7 @@ from credstack.vc.jcs import canonicalize_jcs
 from credstack.vc.jose import JwtVerification, decode_jwt, sign_jwt, verify_jwt
 from credstack.vc.jsonld import canonicalize, expand
 from credstack.vc.keys import Ed25519KeyPair
+from credstack.vc.presentations import PresentationReport, verify_presentation
 from credstack.vc.signing import sign_credential
 from credstack.vc.status_list import check_status
 from credstack.vc.verification import Check, Outcome, Verdict, VerificationReport, verify
@@ -54,6 +55,7 @@ __all__ = [
     "KeyFormatError",
     "MappingFetcher",
     "Outcome",
+    "PresentationReport",
     "ProofError",
     "ProofOptions",
     "ProofResult",
@@ -83,5 +85,6 @@ __all__ = [
     "unbake",
     "verify",
     "verify_jwt",
+    "verify_presentation",
     "verify_proofs",
 ]

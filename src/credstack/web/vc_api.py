@@ -29,6 +29,7 @@ from credstack.services.status import change_status
 from credstack.vc import Outcome, VerificationReport
 from credstack.vc import verify as verify_credential
 from credstack.vc.fetching import Fetcher
+from credstack.vc.presentations import verify_presentation
 from credstack.vc.verification import StatusChecker
 from credstack.web.auth import Caller
 from credstack.web.problems import Problem
@@ -202,3 +203,66 @@ def update_status(request: Request, caller: Caller, body: StatusUpdate) -> Respo
     reason = body.credentialStatus.get("reason") or "through the VC API"
     change_status(deps, award.id, action, reason=str(reason), actor=f"token {caller.token_id}")
     return Response(status_code=200)
+
+
+@router.post(
+    "/presentations/verify",
+    summary="Verify a presentation and every credential in it (W3C VC API)",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/json": {}}, "description": "the verification result"},
+        400: {"description": "no presentation to verify (a problem document)"},
+    },
+)
+def verify_presentation_route(
+    request: Request,
+    body: dict[str, Any] = Body(  # noqa: B008 - FastAPI's way of declaring a JSON body
+        ...,
+        examples=[{"verifiablePresentation": {"type": ["VerifiablePresentation"]}, "options": {}}],
+    ),
+) -> Response:
+    """``verifiablePresentation`` (with a proof of purpose ``authentication``; ``options``
+    may ask for a ``challenge`` and a ``domain``) or a proofless ``presentation``: 200 with
+    ``verified`` and why, for the presentation and for each credential in it."""
+    presentation = body.get("verifiablePresentation", body.get("presentation"))
+    if not isinstance(presentation, dict):
+        raise Problem(400, "verifiablePresentation must be a JSON object (a presentation)")
+    options = body.get("options", {})
+    if not isinstance(options, dict):
+        raise Problem(400, "options must be a JSON object")
+    challenge, domain = options.get("challenge"), options.get("domain")
+    for name, value in (("challenge", challenge), ("domain", domain)):
+        if value is not None and not isinstance(value, str):
+            raise Problem(400, f"options.{name} must be a string")
+    state = request.app.state
+    report = verify_presentation(
+        presentation,
+        now=state.clock(),
+        challenge=challenge,
+        domain=domain,
+        fetcher=state.fetcher,
+        status_checker=state.status_checker,
+        require_proof="verifiablePresentation" in body,
+    )
+    credentials: list[dict[str, Any]] = []
+    problems: list[dict[str, str]] = []
+    for each in report.credentials:
+        found = problem_details(each)
+        problems += found
+        credentials.append(
+            {
+                "verified": verified(each),
+                "problemDetails": found,
+                "checks": [check.to_dict() for check in each.checks],
+            }
+        )
+    own = VerificationReport(report.checks)
+    result = {
+        "verified": report.valid and all(c["verified"] for c in credentials),
+        "verifiablePresentation": presentation,
+        "problemDetails": problem_details(own) + problems,
+        "results": _results(own),
+        "checks": [check.to_dict() for check in report.checks],
+        "credentialResults": credentials,
+    }
+    return Response(json_bytes(result), media_type="application/json")
