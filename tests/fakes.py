@@ -505,6 +505,10 @@ class MemoryAccountRepository:
     def membership(self, user_id: str, issuer_id: str) -> Membership | None:
         return self._store.memberships.get((user_id, issuer_id))
 
+    def memberships_of(self, user_id: str) -> list[Membership]:
+        found = [m for (user, _), m in self._store.memberships.items() if user == user_id]
+        return sorted(found, key=lambda m: m.issuer_id)
+
     def add_token(self, token: ApiToken) -> None:
         if token.id in self._store.tokens:
             raise ConflictError(f"token {token.id} exists already")

@@ -666,6 +666,8 @@ def test_users_memberships_and_tokens(uow_factory: UnitOfWorkFactory) -> None:
         assert uow.accounts.user_by_email("bob@example.org") is None
         assert uow.accounts.membership("u-1", ISSUER) == Membership("u-1", ISSUER, Role.OWNER)
         assert uow.accounts.membership("u-1", "elsewhere") is None
+        assert uow.accounts.memberships_of("u-1") == [Membership("u-1", ISSUER, Role.OWNER)]
+        assert uow.accounts.memberships_of("u-2") == []
         assert uow.accounts.token(token.id) == token
         assert uow.accounts.tokens_for(ISSUER) == [token]
         assert uow.accounts.revoke_token(token.id, T0) is True

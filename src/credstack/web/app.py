@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Callable
 
 from fastapi import FastAPI
@@ -20,9 +21,10 @@ from credstack.services.status_checking import LocalStatusChecker
 from credstack.settings import Settings
 from credstack.vc.fetching import Fetcher
 from credstack.vc.status_list import CachingStatusChecker
-from credstack.web import issuer_api, public, vc_api, verify_page
+from credstack.web import account_pages, issuer_api, public, vc_api, verify_page
 from credstack.web.limits import BodyLimit
 from credstack.web.problems import install_problem_handlers
+from credstack.web.sessions import LoginThrottle, SessionCookies
 
 __all__ = ["MAX_BODY_BYTES", "app_from_settings", "create_app"]
 
@@ -44,6 +46,8 @@ def create_app(
     clock: Callable[[], dt.datetime] = _utc_now,
     max_body: int = MAX_BODY_BYTES,
     status_max_age: float = STATUS_MAX_AGE,
+    session_key: bytes | None = None,
+    secure_cookies: bool = False,
 ) -> FastAPI:
     """The application over ``deps``. ``fetcher`` reads remote DID documents and status
     lists for verification (``None``: such checks are "not checked"); this installation's own
@@ -58,11 +62,15 @@ def create_app(
     app.state.fetcher = fetcher
     remote = CachingStatusChecker(clock=clock)
     app.state.status_checker = LocalStatusChecker(deps, remote=remote, max_age=status_max_age)
+    # sessions end when the process does unless a key is given (app_from_settings keeps one)
+    app.state.sessions = SessionCookies(session_key or os.urandom(32), secure=secure_cookies)
+    app.state.login_throttle = LoginThrottle()
     install_problem_handlers(app)
     app.include_router(vc_api.router)
     app.include_router(public.router)
     app.include_router(verify_page.router)
     app.include_router(issuer_api.router)
+    app.include_router(account_pages.router)
     app.add_middleware(BodyLimit, limit=max_body)
     return app
 
@@ -73,4 +81,30 @@ def app_from_settings() -> FastAPI:
         level=logging.INFO, format='{"time": "%(asctime)s", "level": "%(levelname)s", '
         '"logger": "%(name)s", "message": "%(message)s"}'
     )  # fmt: skip
-    return create_app(build_services(Settings()), fetcher=HttpFetcher())
+    settings = Settings()
+    secure = (settings.base_url or "").startswith("https://")
+    return create_app(
+        build_services(settings),
+        fetcher=HttpFetcher(),
+        session_key=session_key(settings),
+        secure_cookies=secure,
+    )
+
+
+def session_key(settings: Settings) -> bytes:
+    """The key that signs session cookies: ``session.key`` in the data folder, made on first
+    use (mode 0600), so that every server worker and restart shares it."""
+    path = settings.data_dir / "session.key"
+    try:
+        return bytes.fromhex(path.read_text("ascii").strip())
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = os.urandom(32)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker made it first
+        return bytes.fromhex(path.read_text("ascii").strip())
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(key.hex())
+    return key

@@ -43,6 +43,7 @@ PROBLEM_TYPES = {
     409: f"{_BASE}conflict",
     413: f"{_BASE}too-large",
     415: f"{_BASE}unsupported-media-type",
+    429: f"{_BASE}too-many-requests",
     503: f"{_BASE}unavailable",
     500: f"{_BASE}internal",
 }
@@ -56,6 +57,7 @@ _TITLES = {
     409: "Conflict",
     413: "Request too large",
     415: "Unsupported media type",
+    429: "Too many requests",
     500: "Internal error",
     503: "Service unavailable",
 }

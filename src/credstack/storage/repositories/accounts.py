@@ -78,6 +78,14 @@ class SqlAccountRepository:
         row = self._session.get(MembershipRow, (user_id, issuer_id))
         return None if row is None else Membership(row.user_id, row.issuer_id, Role(row.role))
 
+    def memberships_of(self, user_id: str) -> list[Membership]:
+        rows = self._session.scalars(
+            select(MembershipRow)
+            .where(MembershipRow.user_id == user_id)
+            .order_by(MembershipRow.issuer_id)
+        )
+        return [Membership(row.user_id, row.issuer_id, Role(row.role)) for row in rows]
+
     def add_token(self, token: ApiToken) -> None:
         self._session.add(
             ApiTokenRow(
