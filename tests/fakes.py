@@ -499,6 +499,10 @@ class MemoryAccountRepository:
         key = email.lower()
         return next((u for u in self._store.users.values() if u.email.lower() == key), None)
 
+    def set_password_hash(self, user_id: str, password_hash: str | None) -> None:
+        user = self.user(user_id)
+        self._store.users[user_id] = dataclasses.replace(user, password_hash=password_hash)
+
     def set_membership(self, membership: Membership) -> None:
         self._store.memberships[(membership.user_id, membership.issuer_id)] = membership
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
 
 from tests.conftest import REPO
 
@@ -42,23 +47,76 @@ def test_quickstart_has_exactly_two_commands() -> None:
 
 
 def test_dev_demo_runs_the_main_job(tmp_path: Path) -> None:
-    """`./dev demo` is `credstack demo` on the embedded SQLite default."""
+    """`./dev demo` is `credstack demo --serve` on the embedded SQLite default: the demo data,
+    then the web service, with the address and a sign-in that work."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(tmp_path),
         "CREDSTACK_DATA_DIR": str(tmp_path / "data"),
     }
-    result = subprocess.run(
-        [str(REPO / "dev"), "demo", "--output", str(tmp_path / "out")],
-        capture_output=True,
+    server = subprocess.Popen(
+        [str(REPO / "dev"), "demo", "--output", str(tmp_path / "out"), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=300,
         env=env,
         cwd=tmp_path,
     )
-    assert result.returncode == 0, result.stderr
-    assert "valid" in result.stdout
-    assert (tmp_path / "data" / "credstack.db").exists()
-    svg = tmp_path / "out" / "ada-lovelace-data-analysis.svg"
-    assert b"openbadges:credential" in svg.read_bytes()
-    assert f"credstack verify {svg}" in result.stdout
+    try:
+        lines: list[str] = []
+        assert server.stdout is not None
+        while not any("API documentation" in line for line in lines):
+            line = server.stdout.readline()
+            if not line:
+                errors = server.stderr.read() if server.stderr else ""
+                raise AssertionError(f"the demo stopped: {''.join(lines)} {errors}")
+            lines.append(line)
+        out = "".join(lines)
+        assert "valid" in out
+        assert (tmp_path / "data" / "credstack.db").exists()
+        svg = tmp_path / "out" / "ada-lovelace-data-analysis.svg"
+        assert b"openbadges:credential" in svg.read_bytes()
+        assert f"credstack verify {svg}" in out
+        assert f"open http://localhost:{port}/account" in out
+        password = re.search(r"with the password (\S+)", out)
+        token = re.search(r"API token \(issuer API, VC API\): (\S+)", out)
+        assert password is not None
+        assert token is not None
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        listed = httpx.get(
+            f"{base}/api/v1/organisations/demo-academy/awards",
+            headers={"authorization": f"Bearer {token.group(1)}"},
+        )
+        assert listed.status_code == 200
+        assert int(listed.headers["x-total-count"]) >= 1
+        with httpx.Client(base_url=base) as browser:
+            form = browser.get("/login").text
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+            assert csrf is not None
+            signed_in = browser.post(
+                "/login",
+                data={
+                    "email": "demo@academy.example",
+                    "password": password.group(1),
+                    "csrf": csrf.group(1),
+                },
+            )
+            assert signed_in.status_code == 303
+            assert "Demo Academy" in browser.get("/account").text
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()

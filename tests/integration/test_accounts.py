@@ -19,6 +19,7 @@ from credstack.services.accounts import (
     create_user,
     require,
     revoke_token,
+    set_password,
     set_role,
 )
 from credstack.services.deps import ServiceDeps
@@ -50,6 +51,10 @@ def test_passwords_are_checked_and_a_refusal_says_nothing_more(orgs: ServiceDeps
     with pytest.raises(AuthenticationError) as unknown:
         check_password(orgs, "nobody@acme.example", "correct horse battery")
     assert str(wrong.value) == str(unknown.value) == "wrong e-mail or password"
+    set_password(orgs, "ada@acme.example", "a new long password")
+    assert check_password(orgs, "ADA@acme.example", "a new long password").name == "Ada"
+    with pytest.raises(AuthenticationError):
+        check_password(orgs, "ada@acme.example", "correct horse battery")
 
 
 def test_a_token_works_for_its_organisation_with_its_scopes(orgs: ServiceDeps) -> None:

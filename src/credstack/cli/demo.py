@@ -8,8 +8,10 @@ Running it again changes nothing that exists: definitions are unchanged, awards 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import secrets
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -18,10 +20,12 @@ import typer
 
 from credstack.cli.output import console, fail
 from credstack.cli.state import services
+from credstack.domain.accounts import Role
 from credstack.domain.achievements import Status
 from credstack.domain.awards import AwardRequest, Recipient
 from credstack.domain.errors import ConflictError
 from credstack.services import achievements, awards, issuers
+from credstack.services.accounts import create_token, create_user, set_password, set_role
 from credstack.services.achievement_files import parse_definition
 from credstack.services.award_csv import CsvAward, read_award_rows
 from credstack.services.bulk_awards import issue_awards
@@ -105,10 +109,16 @@ def demo(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Folder for the exported files.")
     ] = Path("credstack-demo"),
+    serve: Annotated[
+        bool,
+        typer.Option("--serve", help="Then run the web service with a demo sign-in and API token."),
+    ] = False,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (with --serve).")] = 8000,
 ) -> None:
-    """Set up a demo issuer and two micro-credentials, award a cohort, export and verify.
+    """Set up a demo issuer and two micro-credentials, award a cohort, export and verify;
+    with --serve, then run the web service on it and say how to sign in.
 
-    Example: credstack demo --output ./credstack-demo
+    Example: credstack demo --output ./credstack-demo --serve
     """
     try:
         output.mkdir(parents=True, exist_ok=True)
@@ -141,3 +151,33 @@ def demo(
     console.print("See everything issued: credstack credential list")
     if report.verdict is not Verdict.VALID:
         raise typer.Exit(1)
+    if serve:
+        _serve(deps, port, first)
+
+
+DEMO_USER = "demo@academy.example"
+
+
+def _serve(deps: ServiceDeps, port: int, award_id: str) -> None:
+    """The web service on the demo data, with a fresh password and API token for the demo
+    organisation's owner (made anew each run: nothing to remember)."""
+    import uvicorn
+
+    from credstack.adapters.http_fetcher import HttpFetcher
+    from credstack.web import create_app
+
+    with contextlib.suppress(ConflictError):  # made by an earlier run
+        create_user(deps, email=DEMO_USER, name="Demo Owner")
+    set_role(deps, email=DEMO_USER, issuer_id=ISSUER, role=Role.OWNER)
+    password = secrets.token_urlsafe(12)
+    set_password(deps, DEMO_USER, password)
+    scopes = {"awards:read", "awards:write", "status:write", "achievements:read"}
+    _, token = create_token(deps, email=DEMO_USER, issuer_id=ISSUER, name="demo", scopes=scopes)
+    base = f"http://localhost:{port}"
+    console.print(f"\nThe web service is starting: open [bold]{base}/account[/]")
+    console.print(f"  sign in as {DEMO_USER} with the password {password}")
+    console.print(f"  a credential's public page: {base}/credentials/{award_id}")
+    console.print(f"  API token (issuer API, VC API): {token}")
+    console.print(f"  API documentation: {base}/docs   (Ctrl-C stops the server)")
+    app = create_app(deps, fetcher=HttpFetcher())
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

@@ -44,6 +44,7 @@ __all__ = [
     "create_user",
     "require",
     "revoke_token",
+    "set_password",
     "set_role",
 ]
 
@@ -88,6 +89,16 @@ def create_user(
         uow.accounts.add_user(user)
         uow.commit()
     return user
+
+
+def set_password(deps: ServiceDeps, email: str, password: str) -> None:
+    """Give the user a new password (at least ``MIN_PASSWORD`` characters)."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInputError(f"the password must have at least {MIN_PASSWORD} characters")
+    with deps.uow() as uow:
+        user = _user_by_email(uow, email)
+        uow.accounts.set_password_hash(user.id, _PASSWORDS.hash(password))
+        uow.commit()
 
 
 def check_password(deps: ServiceDeps, email: str, password: str) -> User:

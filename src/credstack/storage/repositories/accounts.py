@@ -61,6 +61,11 @@ class SqlAccountRepository:
         ).first()
         return None if row is None else _user(row)
 
+    def set_password_hash(self, user_id: str, password_hash: str | None) -> None:
+        self._session.execute(
+            update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash)
+        )
+
     def set_membership(self, membership: Membership) -> None:
         row = self._session.get(MembershipRow, (membership.user_id, membership.issuer_id))
         if row is None:
