@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.conftest import REPO
+from tests.servers import free_port, wait_until_up
 
 
 def test_readme_python_examples_run() -> None:
@@ -49,9 +48,7 @@ def test_quickstart_has_exactly_two_commands() -> None:
 def test_dev_demo_runs_the_main_job(tmp_path: Path) -> None:
     """`./dev demo` is `credstack demo --serve` on the embedded SQLite default: the demo data,
     then the web service, with the address and a sign-in that work."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(tmp_path),
@@ -86,14 +83,7 @@ def test_dev_demo_runs_the_main_job(tmp_path: Path) -> None:
         assert password is not None
         assert token is not None
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)
+        wait_until_up(base, server)
         listed = httpx.get(
             f"{base}/api/v1/organisations/demo-academy/awards",
             headers={"authorization": f"Bearer {token.group(1)}"},

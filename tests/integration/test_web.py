@@ -6,10 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from credstack.vc.data_integrity import ProofOptions, add_proof
 from credstack.vc.fetching import MappingFetcher
 from credstack.web import create_app
 from tests.fakes import FixedClock
+from tests.servers import free_port, wait_until_up
 
 ISSUER = "uni-example"
 ACHIEVEMENT = "data-101"
@@ -320,15 +319,8 @@ def test_the_vc_api_verifies_a_presentation_and_the_credentials_in_it(
     assert_problem(client.post("/presentations/verify", json=bad_options), 400, "challenge")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_credstack_serve_runs_a_real_server(award: Award, settings: Any, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     environment = {
         **os.environ,
         "CREDSTACK_DATA_DIR": str(settings.data_dir),
@@ -342,16 +334,7 @@ def test_credstack_serve_runs_a_real_server(award: Award, settings: Any, tmp_pat
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
+        wait_until_up(base, server)
         got = httpx.get(f"{base}/credentials/{award.id}", headers={"accept": "application/vc"})
         assert got.content == award.credential.encode("utf-8")
         verified = httpx.post(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
@@ -23,11 +22,8 @@ from credstack.services.awards import show_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.exports import ExportFormat, export_credential
 from credstack.services.status import published_list
-from credstack.vc import verify as verify_credential
-from credstack.vc.fetching import Fetcher
-from credstack.vc.verification import StatusChecker
 from credstack.web.problems import Problem
-from credstack.web.vc_api import verified
+from credstack.web.vc_api import verified, verify_here
 
 __all__ = ["TEMPLATES", "router"]
 
@@ -100,13 +96,7 @@ def credential(request: Request, award_id: str) -> Response:
     if media is not None:
         return Response(award.credential, media_type=media, headers={"Vary": "Accept"})
     document = json.loads(award.credential)
-    state = request.app.state
-    clock: Callable[[], dt.datetime] = state.clock
-    fetcher: Fetcher | None = state.fetcher
-    checker: StatusChecker | None = state.status_checker
-    report = verify_credential(
-        award.credential, now=clock(), fetcher=fetcher, status_checker=checker
-    )
+    report = verify_here(request, award.credential)
     page_url = str(request.url_for("credential", award_id=award.id))
     html = TEMPLATES.get_template("credential.html").render(
         view=_view(document),

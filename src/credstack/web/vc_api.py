@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -34,7 +34,7 @@ from credstack.vc.verification import StatusChecker
 from credstack.web.auth import Caller
 from credstack.web.problems import Problem
 
-__all__ = ["problem_details", "router", "verified"]
+__all__ = ["json_bytes", "problem_details", "router", "verified", "verify_here"]
 
 router = APIRouter(tags=["VC API"])
 
@@ -80,6 +80,15 @@ def problem_details(report: VerificationReport) -> list[dict[str, str]]:
     return problems
 
 
+def verify_here(request: Request, data: bytes | str | Mapping[str, Any]) -> VerificationReport:
+    """``vc.verify`` as this server does it: its clock, fetcher and status checker."""
+    state = request.app.state
+    clock: Callable[[], dt.datetime] = state.clock
+    fetcher: Fetcher | None = state.fetcher
+    checker: StatusChecker | None = state.status_checker
+    return verify_credential(data, now=clock(), fetcher=fetcher, status_checker=checker)
+
+
 def _results(report: VerificationReport) -> dict[str, Any]:
     by_name: dict[str, list[dict[str, Any]]] = {}
     for check in report.checks:
@@ -112,11 +121,7 @@ def verify(
     options = body.get("options", {})
     if not isinstance(options, dict):
         raise Problem(400, "options must be a JSON object")
-    state = request.app.state
-    clock: Callable[[], dt.datetime] = state.clock
-    fetcher: Fetcher | None = state.fetcher
-    checker: StatusChecker | None = state.status_checker
-    report = verify_credential(credential, now=clock(), fetcher=fetcher, status_checker=checker)
+    report = verify_here(request, credential)
     result = {
         "verified": verified(report),
         "credential": credential,

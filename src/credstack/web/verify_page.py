@@ -7,8 +7,6 @@ works without JavaScript; nothing is stored.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -16,14 +14,12 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import did_document, list_issuers
-from credstack.vc import verify as verify_credential
 from credstack.vc.dids import did_web_for
 from credstack.vc.errors import DIDResolutionError, FetchError
 from credstack.vc.fetching import Fetcher
-from credstack.vc.verification import StatusChecker
 from credstack.web.problems import Problem
 from credstack.web.public import TEMPLATES
-from credstack.web.vc_api import verified
+from credstack.web.vc_api import verified, verify_here
 
 __all__ = ["router"]
 
@@ -55,11 +51,7 @@ async def check(
         data, source = _fetched(request, url.strip()), url.strip()
     else:
         raise Problem(400, "give a credential: a file, its text, or its URL")
-    state = request.app.state
-    clock: Callable[[], dt.datetime] = state.clock
-    fetcher: Fetcher | None = state.fetcher
-    checker: StatusChecker | None = state.status_checker
-    report = verify_credential(data, now=clock(), fetcher=fetcher, status_checker=checker)
+    report = verify_here(request, data)
     html = TEMPLATES.get_template("verify.html").render(
         report=report, verified=verified(report), source=source
     )
