@@ -8,6 +8,7 @@ and turn what comes back (or the error) into HTTP. ``app_from_settings`` is what
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import os
 from collections.abc import Callable
@@ -83,12 +84,17 @@ def app_from_settings() -> FastAPI:
     )  # fmt: skip
     settings = Settings()
     secure = (settings.base_url or "").startswith("https://")
-    return create_app(
+    app = create_app(
         build_services(settings),
         fetcher=HttpFetcher(),
         session_key=session_key(settings),
         secure_cookies=secure,
     )
+    # What is loaded by now (modules, contexts, the app) lives as long as the process: out of
+    # the collector's sweeps, so that a full collection under load is short (p99 latency).
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def session_key(settings: Settings) -> bytes:
