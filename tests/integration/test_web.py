@@ -319,6 +319,33 @@ def test_the_vc_api_verifies_a_presentation_and_the_credentials_in_it(
     assert_problem(client.post("/presentations/verify", json=bad_options), 400, "challenge")
 
 
+def test_issuer_and_achievement_pages_for_people_and_programs(
+    client: TestClient, issued: ServiceDeps
+) -> None:
+    page = client.get(f"/issuers/{ISSUER}", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "University of Example" in page.text
+    assert f'href="/achievements/{ACHIEVEMENT}/versions/1"' in page.text
+    profile = client.get(f"/issuers/{ISSUER}", headers={"accept": "application/ld+json"}).json()
+    assert profile["type"] == ["Profile"]
+    assert profile["id"].startswith("did:key:")
+    latest = client.get(f"/achievements/{ACHIEVEMENT}", follow_redirects=False)
+    assert latest.status_code == 303
+    assert latest.headers["location"] == f"/achievements/{ACHIEVEMENT}/versions/1"
+    html = client.get(latest.headers["location"], headers={"accept": "text/html"}).text
+    assert "Introduction to Data Science" in html
+    assert "Pass the final project." in html
+    assert f'href="/issuers/{ISSUER}"' in html
+    document = client.get(latest.headers["location"], headers={"accept": "application/json"})
+    assert document.json()["type"] == ["Achievement"]
+    assert document.json()["name"] == "Introduction to Data Science"
+    draft = SPEC.model_copy(update={"id": "draft-1", "name": "Not yet"})
+    save_achievement(issued, ISSUER, draft)
+    assert_problem(client.get("/achievements/draft-1"), 404, "no published achievement")
+    assert_problem(client.get("/achievements/draft-1/versions/1"), 404, "no published version")
+    assert_problem(client.get("/issuers/nobody"), 404, "")
+
+
 def test_credstack_serve_runs_a_real_server(award: Award, settings: Any, tmp_path: Path) -> None:
     port = free_port()
     environment = {

@@ -25,7 +25,7 @@ from credstack.services.status import published_list
 from credstack.web.problems import Problem
 from credstack.web.vc_api import verified, verify_here
 
-__all__ = ["TEMPLATES", "router"]
+__all__ = ["TEMPLATES", "router", "wants_json"]
 
 router = APIRouter()
 
@@ -48,7 +48,7 @@ def _deps(request: Request) -> ServiceDeps:
     return deps
 
 
-def _wants_json(request: Request) -> str | None:
+def wants_json(request: Request) -> str | None:
     """The JSON media type the client asks for first, if it prefers one to HTML."""
     ranked = []
     for position, part in enumerate(request.headers.get("accept", "").split(",")):
@@ -92,7 +92,7 @@ def readyz(request: Request) -> dict[str, str]:
 def credential(request: Request, award_id: str) -> Response:
     deps = _deps(request)
     award = show_award(deps, award_id)
-    media = _wants_json(request)
+    media = wants_json(request)
     if media is not None:
         return Response(award.credential, media_type=media, headers={"Vary": "Accept"})
     document = json.loads(award.credential)
