@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     status_list_ttl_hours: float = Field(default=48, gt=0, le=24 * 366)
     #: give credentials a suspension entry beside the revocation entry (see decision 0012)
     status_suspension: bool = True
+    #: let the web service fetch over HTTPS for verification (did:web documents, others'
+    #: status lists, URLs given on the verify page); false: such checks are "not checked"
+    fetch_remote: bool = True
 
     @property
     def resolved_database_url(self) -> str:

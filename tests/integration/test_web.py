@@ -346,6 +346,24 @@ def test_issuer_and_achievement_pages_for_people_and_programs(
     assert_problem(client.get("/issuers/nobody"), 404, "")
 
 
+def test_the_served_app_fetches_only_when_the_settings_allow(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from credstack.adapters.http_fetcher import HttpFetcher
+    from credstack.web.app import app_from_settings
+
+    monkeypatch.setenv("CREDSTACK_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("CREDSTACK_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setattr("gc.freeze", lambda: None)  # a server's start-up step, not a test's
+    assert isinstance(app_from_settings().state.fetcher, HttpFetcher)
+    monkeypatch.setenv("CREDSTACK_FETCH_REMOTE", "false")
+    offline = app_from_settings()
+    assert offline.state.fetcher is None
+    with TestClient(offline, raise_server_exceptions=False) as client:
+        refused = client.post("/verify", data={"url": "https://wallet.example/badge.json"})
+        assert_problem(refused, 400, "does not fetch URLs")
+
+
 def test_credstack_serve_runs_a_real_server(award: Award, settings: Any, tmp_path: Path) -> None:
     port = free_port()
     environment = {

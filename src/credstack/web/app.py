@@ -87,7 +87,7 @@ def app_from_settings() -> FastAPI:
     secure = (settings.base_url or "").startswith("https://")
     app = create_app(
         build_services(settings),
-        fetcher=HttpFetcher(),
+        fetcher=HttpFetcher() if settings.fetch_remote else None,
         session_key=session_key(settings),
         secure_cookies=secure,
     )
