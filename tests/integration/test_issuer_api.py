@@ -54,7 +54,14 @@ class World:
         set_role(deps, email="assessor@acme.example", issuer_id="acme", role=Role.ASSESSOR)
         create_user(deps, email="owner@globex.example", name="Gus")
         set_role(deps, email="owner@globex.example", issuer_id="globex", role=Role.OWNER)
-        everything = {"awards:read", "awards:write", "status:write", "achievements:read"}
+        save_achievement(deps, "acme", spec("acme-draft"))  # not published
+        everything = {
+            "awards:read",
+            "awards:write",
+            "status:write",
+            "achievements:read",
+            "achievements:write",
+        }
         self.tokens = {
             "owner": self._token("owner@acme.example", "acme", everything),
             "read only": self._token("owner@acme.example", "acme", {"awards:read"}),
@@ -105,10 +112,25 @@ ENDPOINTS = [
     ("GET", f"{ORG}/awards/{{acme_award}}", None, "awards:read", 200),
     ("POST", f"{ORG}/awards/{{acme_award}}/suspend", REASON, "status:write", 200),
     ("GET", f"{ORG}/achievements", None, "achievements:read", 200),
+    (
+        "POST",
+        f"{ORG}/achievements",
+        {"id": "acme-new", "name": "New", "description": "A new one.", "criteria": "Pass."},
+        "achievements:write",
+        201,
+    ),
+    ("GET", f"{ORG}/achievements/acme-101", None, "achievements:read", 200),
+    ("POST", f"{ORG}/achievements/acme-draft/publish", None, "achievements:write", 200),
 ]
 #: callers and whether they hold each scope in acme
 SCOPES_OF = {
-    "owner": {"awards:read", "awards:write", "status:write", "achievements:read"},
+    "owner": {
+        "awards:read",
+        "awards:write",
+        "status:write",
+        "achievements:read",
+        "achievements:write",
+    },
     "read only": {"awards:read"},
     "assessor": {"awards:read"},
 }
@@ -305,3 +327,71 @@ def test_the_vc_api_status_endpoint_sets_and_clears_bits(client: TestClient, wor
     assert update(award.id, "revocation", False).status_code == 409
     assert update(world.awards["globex"].id, "revocation", True).status_code == 404
     assert update(award.id, "expiry", True).status_code == 400
+
+
+def test_definitions_are_made_from_json_or_yaml_and_published(
+    client: TestClient, world: World
+) -> None:
+    headers = {"authorization": f"Bearer {world.tokens['owner']}"}
+    yaml_text = "id: acme-yaml\nname: From YAML\ndescription: Written as YAML.\ncriteria: Pass.\n"
+    made = client.post(
+        f"{ORG}/achievements",
+        content=yaml_text,
+        headers={**headers, "content-type": "application/yaml"},
+    )
+    assert made.status_code == 201, made.text
+    assert (made.json()["status"], made.json()["version"]) == ("draft", 1)
+    published = client.post(f"{ORG}/achievements/acme-yaml/publish", headers=headers)
+    assert published.json()["status"] == "published"
+    again = client.post(f"{ORG}/achievements/acme-yaml/publish", headers=headers)
+    assert again.status_code == 409
+    shown = client.get(f"{ORG}/achievements/acme-yaml", headers=headers).json()
+    assert shown["definition"]["name"] == "From YAML"
+    issued = client.post(
+        f"{ORG}/awards",
+        json={"achievement": "acme-yaml", "recipient": {"email": "y@acme.example"}},
+        headers=headers,
+    )
+    assert issued.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("content", "media", "status", "detail"),
+    [
+        (
+            '{"id": "globex-101", "name": "Mine", "description": "x", "criteria": "y"}',
+            "application/json",
+            409,
+            "taken",
+        ),
+        ('{"id": "acme-x", "name": ""}', "application/json", 400, ""),
+        ("not: [valid", "application/yaml", 400, ""),
+        (
+            "id: acme-z\nname: Z\ndescription: z\ncriteria: z\nissuer: globex\n",
+            "application/yaml",
+            400,
+            "for 'globex'",
+        ),
+        ("id=acme-x", "text/plain", 415, "application/json"),
+    ],
+)
+def test_bad_definitions_are_problems(
+    client: TestClient, world: World, content: str, media: str, status: int, detail: str
+) -> None:
+    response = client.post(
+        f"{ORG}/achievements",
+        content=content,
+        headers={"authorization": f"Bearer {world.tokens['owner']}", "content-type": media},
+    )
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert detail in response.json()["detail"]
+    assert "belongs to" not in response.json()["detail"]  # the owner is not named
+
+
+def test_another_organisations_definition_is_not_found(client: TestClient, world: World) -> None:
+    for method, path in (
+        ("GET", f"{ORG}/achievements/globex-101"),
+        ("POST", f"{ORG}/achievements/globex-101/publish"),
+    ):
+        assert call(client, world, "owner", method, path, None).status_code == 404

@@ -12,17 +12,26 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
+from credstack.domain.achievements import AchievementSpec, AchievementVersion
 from credstack.domain.awards import Award, AwardRequest, Recipient
-from credstack.domain.errors import NotFoundError
+from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from credstack.domain.status import StatusAction
 from credstack.services.accounts import require
-from credstack.services.achievements import list_achievements, show_achievement
+from credstack.services.achievement_files import parse_definition
+from credstack.services.achievements import (
+    list_achievements,
+    publish_achievement,
+    save_achievement,
+    show_achievement,
+)
 from credstack.services.awards import credential_json, issue_award, show_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.status import change_status
 from credstack.web.auth import Caller
+from credstack.web.problems import Problem
 from credstack.web.vc_api import json_bytes
 
 __all__ = ["router"]
@@ -189,3 +198,91 @@ def achievements(request: Request, issuer_id: str, caller: Caller) -> Response:
             for v in versions
         ]
     )
+
+
+def _own_achievement(deps: ServiceDeps, issuer_id: str, achievement_id: str) -> AchievementVersion:
+    version = show_achievement(deps, achievement_id)
+    if version.issuer_id != issuer_id:
+        raise NotFoundError(f"no achievement '{achievement_id}'")
+    return version
+
+
+def _achievement_out(version: AchievementVersion) -> dict[str, Any]:
+    return {
+        "id": version.achievement_id,
+        "version": version.version,
+        "status": version.status.value,
+        "publishedAt": version.published_at.isoformat() if version.published_at else None,
+        "definition": version.spec.model_dump(mode="json", exclude_none=True),
+    }
+
+
+_DEFINITION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/yaml": {"schema": {"type": "string"}},
+        },
+        "description": "a definition: the YAML of credstack achievement template, or its JSON",
+    }
+}
+
+
+@router.post(
+    "/achievements",
+    status_code=201,
+    summary="Create a definition, or edit it (a published one gets a new draft version)",
+    openapi_extra=_DEFINITION_BODY,
+)
+async def save_definition(request: Request, issuer_id: str, caller: Caller) -> Response:
+    require(caller, issuer_id, "achievements:write")
+    text = (await request.body()).decode("utf-8", errors="replace")
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media in ("application/yaml", "text/yaml", "application/x-yaml"):
+        named, spec = parse_definition(text, source="body")
+        if named is not None and named != issuer_id:
+            raise InvalidInputError(f"body: issuer: the definition is for '{named}'")
+    elif media == "application/json":
+        try:
+            spec = AchievementSpec.model_validate_json(text)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "body"
+            raise InvalidInputError(f"{where}: {first['msg']}") from None
+    else:
+        raise Problem(415, "send the definition as application/json or application/yaml")
+    # the body is read in the event loop; the database work goes to the thread pool
+    version = await run_in_threadpool(_save_own, _deps(request), issuer_id, spec)
+    return _json(_achievement_out(version), 201)
+
+
+def _save_own(deps: ServiceDeps, issuer_id: str, spec: AchievementSpec) -> AchievementVersion:
+    try:
+        existing = show_achievement(deps, spec.id)
+    except NotFoundError:
+        existing = None
+    if existing is not None and existing.issuer_id != issuer_id:
+        raise ConflictError(f"the achievement id '{spec.id}' is taken: choose another")
+    return save_achievement(deps, issuer_id, spec)
+
+
+@router.get("/achievements/{achievement_id}", summary="A definition (its newest version)")
+def get_definition(
+    request: Request, issuer_id: str, achievement_id: str, caller: Caller
+) -> Response:
+    require(caller, issuer_id, "achievements:read")
+    return _json(_achievement_out(_own_achievement(_deps(request), issuer_id, achievement_id)))
+
+
+@router.post(
+    "/achievements/{achievement_id}/publish",
+    summary="Publish the newest draft, so that it can be awarded",
+)
+def publish_definition(
+    request: Request, issuer_id: str, achievement_id: str, caller: Caller
+) -> Response:
+    require(caller, issuer_id, "achievements:write")
+    deps = _deps(request)
+    _own_achievement(deps, issuer_id, achievement_id)
+    return _json(_achievement_out(publish_achievement(deps, achievement_id)))
