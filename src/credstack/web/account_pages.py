@@ -17,7 +17,7 @@ from credstack.domain.awards import AwardRequest, Recipient
 from credstack.domain.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from credstack.services.accounts import check_password
 from credstack.services.awards import issue_award
-from credstack.services.deps import ServiceDeps
+from credstack.web.auth import deps_of
 from credstack.web.problems import Problem
 from credstack.web.public import TEMPLATES
 from credstack.web.sessions import LoginThrottle, SessionCookies
@@ -25,11 +25,6 @@ from credstack.web.sessions import LoginThrottle, SessionCookies
 __all__ = ["router"]
 
 router = APIRouter(tags=["Pages"], include_in_schema=True)
-
-
-def _deps(request: Request) -> ServiceDeps:
-    deps: ServiceDeps = request.app.state.deps
-    return deps
 
 
 def _cookies(request: Request) -> SessionCookies:
@@ -60,7 +55,7 @@ def login(
     if throttle.blocked(email, address):
         raise Problem(429, "too many failed sign-ins: wait a quarter of an hour")
     try:
-        user = check_password(_deps(request), email, password)
+        user = check_password(deps_of(request), email, password)
     except AuthenticationError as error:
         throttle.failed(email, address)
         html = TEMPLATES.get_template("login.html").render(csrf=csrf, error=str(error))
@@ -85,7 +80,7 @@ def account(request: Request) -> Response:
     session = cookies.read(request)
     if session is None:
         return RedirectResponse("/login", status_code=303)
-    deps = _deps(request)
+    deps = deps_of(request)
     with deps.uow() as uow:
         user = uow.accounts.user(session.user_id)
         organisations: list[dict[str, Any]] = []
@@ -126,7 +121,7 @@ def issue_from_form(
     cookies = _cookies(request)
     session = cookies.signed_in(request)
     cookies.check_csrf(session, csrf)
-    deps = _deps(request)
+    deps = deps_of(request)
     with deps.uow() as uow:
         membership = uow.accounts.membership(session.user_id, issuer_id)
         if membership is None or "awards:write" not in ROLE_SCOPES[membership.role]:

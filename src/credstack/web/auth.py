@@ -11,7 +11,13 @@ from credstack.domain.errors import AuthenticationError
 from credstack.services.accounts import authenticate_token
 from credstack.services.deps import ServiceDeps
 
-__all__ = ["Caller", "principal"]
+__all__ = ["Caller", "deps_of", "principal"]
+
+
+def deps_of(request: Request) -> ServiceDeps:
+    """The services the application was made with (``create_app``)."""
+    deps: ServiceDeps = request.app.state.deps
+    return deps
 
 
 def principal(request: Request) -> Principal:
@@ -19,8 +25,7 @@ def principal(request: Request) -> Principal:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise AuthenticationError("send an API token: Authorization: Bearer cst_...")
-    deps: ServiceDeps = request.app.state.deps
-    return authenticate_token(deps, value)
+    return authenticate_token(deps_of(request), value)
 
 
 Caller = Annotated[Principal, Depends(principal)]

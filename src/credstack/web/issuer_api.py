@@ -30,18 +30,13 @@ from credstack.services.achievements import (
 from credstack.services.awards import credential_json, issue_award, show_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.status import change_status
-from credstack.web.auth import Caller
+from credstack.web.auth import Caller, deps_of
 from credstack.web.problems import Problem
 from credstack.web.vc_api import json_bytes
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/organisations/{issuer_id}", tags=["Issuer API"])
-
-
-def _deps(request: Request) -> ServiceDeps:
-    deps: ServiceDeps = request.app.state.deps
-    return deps
 
 
 class RecipientIn(BaseModel):
@@ -110,7 +105,7 @@ def list_awards(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     require(caller, issuer_id, "awards:read")
-    deps = _deps(request)
+    deps = deps_of(request)
     with deps.uow() as uow:
         total = uow.awards.count(issuer_id=issuer_id)
         page = list(uow.awards.list(issuer_id=issuer_id, offset=offset, limit=limit))
@@ -129,7 +124,7 @@ def list_awards(
 @router.post("/awards", status_code=201, summary="Issue one credential")
 def create_award(request: Request, issuer_id: str, caller: Caller, body: AwardIn) -> Response:
     require(caller, issuer_id, "awards:write")
-    deps = _deps(request)
+    deps = deps_of(request)
     version = show_achievement(deps, body.achievement)
     if version.issuer_id != issuer_id:
         raise NotFoundError(f"no achievement '{body.achievement}'")
@@ -155,7 +150,7 @@ def create_award(request: Request, issuer_id: str, caller: Caller, body: AwardIn
 @router.get("/awards/{award_id}", summary="One credential of the organisation")
 def get_award(request: Request, issuer_id: str, award_id: str, caller: Caller) -> Response:
     require(caller, issuer_id, "awards:read")
-    return _json(_award_out(_own_award(_deps(request), issuer_id, award_id)))
+    return _json(_award_out(_own_award(deps_of(request), issuer_id, award_id)))
 
 
 @router.post(
@@ -175,7 +170,7 @@ def change(
     actions["unsuspend"] = StatusAction.UNSUSPEND
     if action not in actions:
         raise NotFoundError(f"no action '{action}' (revoke, suspend or unsuspend)")
-    deps = _deps(request)
+    deps = deps_of(request)
     award = _own_award(deps, issuer_id, award_id)
     changed = change_status(
         deps, award.id, actions[action], reason=body.reason, actor=f"token {caller.token_id}"
@@ -186,7 +181,7 @@ def change(
 @router.get("/achievements", summary="The organisation's achievement definitions")
 def achievements(request: Request, issuer_id: str, caller: Caller) -> Response:
     require(caller, issuer_id, "achievements:read")
-    versions = list_achievements(_deps(request), issuer_id)
+    versions = list_achievements(deps_of(request), issuer_id)
     return _json(
         [
             {
@@ -253,7 +248,7 @@ async def save_definition(request: Request, issuer_id: str, caller: Caller) -> R
     else:
         raise Problem(415, "send the definition as application/json or application/yaml")
     # the body is read in the event loop; the database work goes to the thread pool
-    version = await run_in_threadpool(_save_own, _deps(request), issuer_id, spec)
+    version = await run_in_threadpool(_save_own, deps_of(request), issuer_id, spec)
     return _json(_achievement_out(version), 201)
 
 
@@ -272,7 +267,7 @@ def get_definition(
     request: Request, issuer_id: str, achievement_id: str, caller: Caller
 ) -> Response:
     require(caller, issuer_id, "achievements:read")
-    return _json(_achievement_out(_own_achievement(_deps(request), issuer_id, achievement_id)))
+    return _json(_achievement_out(_own_achievement(deps_of(request), issuer_id, achievement_id)))
 
 
 @router.post(
@@ -283,6 +278,6 @@ def publish_definition(
     request: Request, issuer_id: str, achievement_id: str, caller: Caller
 ) -> Response:
     require(caller, issuer_id, "achievements:write")
-    deps = _deps(request)
+    deps = deps_of(request)
     _own_achievement(deps, issuer_id, achievement_id)
     return _json(_achievement_out(publish_achievement(deps, achievement_id)))

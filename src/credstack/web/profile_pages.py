@@ -14,18 +14,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from credstack.domain.achievements import AchievementVersion
 from credstack.domain.errors import NotFoundError
 from credstack.ob.awards_v3p0 import achievement_document, achievement_uri, profile_document
-from credstack.services.deps import ServiceDeps
+from credstack.web.auth import deps_of
 from credstack.web.public import TEMPLATES, wants_json
 from credstack.web.vc_api import json_bytes
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["Public"])
-
-
-def _deps(request: Request) -> ServiceDeps:
-    deps: ServiceDeps = request.app.state.deps
-    return deps
 
 
 def _json(document: object, media: str) -> Response:
@@ -38,7 +33,7 @@ def _json(document: object, media: str) -> Response:
     summary="An issuer's profile: its page, or its OB 3.0 Profile by content negotiation",
 )
 def issuer_page(request: Request, issuer_id: str) -> Response:
-    deps = _deps(request)
+    deps = deps_of(request)
     with deps.uow() as uow:
         issuer = uow.issuers.get(issuer_id)
         published = [v for v in uow.achievements.list(issuer_id) if v.published_at is not None]
@@ -54,7 +49,7 @@ def issuer_page(request: Request, issuer_id: str) -> Response:
 
 @router.get("/achievements/{achievement_id}", summary="The newest published version's page")
 def achievement_latest(request: Request, achievement_id: str) -> Response:
-    with _deps(request).uow() as uow:
+    with deps_of(request).uow() as uow:
         version = uow.achievements.latest_published(achievement_id)
     if version is None:
         raise NotFoundError(f"no published achievement '{achievement_id}'")
@@ -68,7 +63,7 @@ def achievement_latest(request: Request, achievement_id: str) -> Response:
     summary="One published version of an achievement: its page, or its OB 3.0 Achievement",
 )
 def achievement_page(request: Request, achievement_id: str, version: int) -> Response:
-    deps = _deps(request)
+    deps = deps_of(request)
     with deps.uow() as uow:
         found: AchievementVersion = uow.achievements.version(achievement_id, version)
         if found.published_at is None:

@@ -19,9 +19,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from credstack.services.awards import show_award
-from credstack.services.deps import ServiceDeps
 from credstack.services.exports import ExportFormat, export_credential
 from credstack.services.status import published_list
+from credstack.web.auth import deps_of
 from credstack.web.problems import Problem
 from credstack.web.vc_api import verified, verify_here
 
@@ -41,11 +41,6 @@ TEMPLATES = Environment(
 )
 #: how long a client may keep a status list before asking again
 STATUS_LIST_MAX_AGE = 300
-
-
-def _deps(request: Request) -> ServiceDeps:
-    deps: ServiceDeps = request.app.state.deps
-    return deps
 
 
 def wants_json(request: Request) -> str | None:
@@ -77,7 +72,7 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", tags=["Operations"], summary="Readiness: the database answers")
 def readyz(request: Request) -> dict[str, str]:
-    with _deps(request).uow() as uow:
+    with deps_of(request).uow() as uow:
         uow.issuers.list()
     return {"status": "ready"}
 
@@ -90,7 +85,7 @@ def readyz(request: Request) -> dict[str, str]:
     responses={200: {"content": {"application/vc": {}, "text/html": {}}}},
 )
 def credential(request: Request, award_id: str) -> Response:
-    deps = _deps(request)
+    deps = deps_of(request)
     award = show_award(deps, award_id)
     media = wants_json(request)
     if media is not None:
@@ -121,7 +116,7 @@ def credential(request: Request, award_id: str) -> Response:
 def download(request: Request, award_id: str, fmt: str) -> Response:
     if fmt not in ("json", "png", "svg"):
         raise Problem(404, f"no download format '{fmt}' (json, png or svg)")
-    exported = export_credential(_deps(request), award_id, ExportFormat(fmt))
+    exported = export_credential(deps_of(request), award_id, ExportFormat(fmt))
     name = f"credential-{award_id}{exported.suffix}"
     return Response(
         exported.content,
@@ -136,7 +131,7 @@ def download(request: Request, award_id: str, fmt: str) -> Response:
     summary="A Bitstring Status List credential",
 )
 def status_list(request: Request, issuer_id: str, number: int, purpose: str) -> Response:
-    published = published_list(_deps(request), issuer_id, number, purpose)
+    published = published_list(deps_of(request), issuer_id, number, purpose)
     return Response(
         published.text,
         media_type="application/vc",

@@ -23,7 +23,6 @@ from credstack.domain.errors import ConflictError, NotFoundError
 from credstack.domain.status import StatusAction
 from credstack.services.accounts import require
 from credstack.services.awards import show_award
-from credstack.services.deps import ServiceDeps
 from credstack.services.signing_service import sign_for_issuer
 from credstack.services.status import change_status
 from credstack.vc import Outcome, VerificationReport
@@ -31,7 +30,7 @@ from credstack.vc import verify as verify_credential
 from credstack.vc.fetching import Fetcher
 from credstack.vc.presentations import verify_presentation
 from credstack.vc.verification import StatusChecker
-from credstack.web.auth import Caller
+from credstack.web.auth import Caller, deps_of
 from credstack.web.problems import Problem
 
 __all__ = ["json_bytes", "problem_details", "router", "verified", "verify_here"]
@@ -164,7 +163,7 @@ def issue(
         raise Problem(400, "credential must be a JSON object (an unsecured credential)")
     if not isinstance(body.get("options", {}), dict):
         raise Problem(400, "options must be a JSON object")
-    signed = sign_for_issuer(request.app.state.deps, caller.issuer_id, credential)
+    signed = sign_for_issuer(deps_of(request), caller.issuer_id, credential)
     return Response(
         json_bytes({"verifiableCredential": signed}), 201, media_type="application/json"
     )
@@ -201,7 +200,7 @@ def update_status(request: Request, caller: Caller, body: StatusUpdate) -> Respo
     action = actions.get((purpose, body.status))
     if action is None:
         raise ConflictError("a revocation is final: it cannot be cleared")
-    deps: ServiceDeps = request.app.state.deps
+    deps = deps_of(request)
     award = show_award(deps, body.credentialId)
     if award.issuer_id != caller.issuer_id:
         raise NotFoundError(f"no credential '{body.credentialId}'")

@@ -12,11 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import did_document, list_issuers
 from credstack.vc.dids import did_web_for
 from credstack.vc.errors import DIDResolutionError, FetchError
 from credstack.vc.fetching import Fetcher
+from credstack.web.auth import deps_of
 from credstack.web.problems import Problem
 from credstack.web.public import TEMPLATES
 from credstack.web.vc_api import verified, verify_here
@@ -79,7 +79,7 @@ def _fetched(request: Request, url: str) -> bytes:
     response_class=JSONResponse,
 )
 def well_known_did(request: Request) -> JSONResponse:
-    deps: ServiceDeps = request.app.state.deps
+    deps = deps_of(request)
     host = request.headers.get("host", "")
     try:
         did = did_web_for(host)
