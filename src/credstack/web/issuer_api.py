@@ -166,14 +166,13 @@ def change(
     body: StatusIn,
 ) -> Response:
     require(caller, issuer_id, "status:write")
-    actions = {"revoke": StatusAction.REVOKE, "suspend": StatusAction.SUSPEND}
-    actions["unsuspend"] = StatusAction.UNSUSPEND
-    if action not in actions:
+    changes = (StatusAction.REVOKE, StatusAction.SUSPEND, StatusAction.UNSUSPEND)
+    if action not in changes:
         raise NotFoundError(f"no action '{action}' (revoke, suspend or unsuspend)")
     deps = deps_of(request)
     award = _own_award(deps, issuer_id, award_id)
     changed = change_status(
-        deps, award.id, actions[action], reason=body.reason, actor=f"token {caller.token_id}"
+        deps, award.id, StatusAction(action), reason=body.reason, actor=f"token {caller.token_id}"
     )
     return _json(_award_out(changed))
 
