@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,6 +62,7 @@ class World:
             "status:write",
             "achievements:read",
             "achievements:write",
+            "organisation:admin",
         }
         self.tokens = {
             "owner": self._token("owner@acme.example", "acme", everything),
@@ -105,6 +107,9 @@ def call(
 ISSUE = {"achievement": "acme-101", "recipient": {"email": "new@acme.example"}}
 REASON = {"reason": "checking"}
 ORG = "/api/v1/organisations/acme"
+RENEW = {"validUntil": "2031-01-01T00:00:00Z"}
+#: the scope of a route that any token of the organisation may call
+MEMBER = None
 #: every endpoint of the issuer API, what it needs, and what a right caller gets
 ENDPOINTS = [
     ("GET", f"{ORG}/awards", None, "awards:read", 200),
@@ -121,6 +126,13 @@ ENDPOINTS = [
     ),
     ("GET", f"{ORG}/achievements/acme-101", None, "achievements:read", 200),
     ("POST", f"{ORG}/achievements/acme-draft/publish", None, "achievements:write", 200),
+    ("POST", f"{ORG}/awards/{{acme_award}}/renew", RENEW, "awards:write", 201),
+    ("GET", ORG, None, MEMBER, 200),
+    ("PATCH", ORG, {"description": "Changed."}, "organisation:admin", 200),
+    ("GET", f"{ORG}/keys", None, MEMBER, 200),
+    ("POST", f"{ORG}/keys/rotate", None, "organisation:admin", 201),
+    ("GET", f"{ORG}/status-lists", None, "awards:read", 200),
+    ("POST", f"{ORG}/status-lists/refresh", {"force": True}, "status:write", 200),
 ]
 #: callers and whether they hold each scope in acme
 SCOPES_OF = {
@@ -130,6 +142,7 @@ SCOPES_OF = {
         "status:write",
         "achievements:read",
         "achievements:write",
+        "organisation:admin",
     },
     "read only": {"awards:read"},
     "assessor": {"awards:read"},
@@ -147,13 +160,13 @@ def test_who_may_call_each_endpoint(
     method: str,
     path: str,
     body: Any,
-    scope: str,
+    scope: str | None,
     ok: int,
 ) -> None:
     response = call(client, world, caller, method, path, body)
     if caller in (None, "malformed", "revoked"):
         expected = 401
-    elif caller == "other organisation" or scope not in SCOPES_OF[caller]:
+    elif caller == "other organisation" or (scope is not None and scope not in SCOPES_OF[caller]):
         expected = 403
     else:
         expected = ok
@@ -162,6 +175,30 @@ def test_who_may_call_each_endpoint(
         assert response.headers["content-type"].startswith(PROBLEM)
     if expected == 401:
         assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_the_table_covers_every_organisation_route(client: TestClient) -> None:
+    """A new route of an organisation must be added to ENDPOINTS (and so be tested for every
+    kind of caller). The OpenAPI document lists every route."""
+    prefix = "/api/v1/organisations/{issuer_id}"
+    paths = client.get("/openapi.json").json()["paths"]
+    routes = {
+        (method.upper(), path.replace(prefix, ORG))
+        for path, operations in paths.items()
+        if path.startswith(prefix)
+        for method in operations
+    }
+    assert ("POST", f"{ORG}/awards") in routes  # the document is what it should be
+    listed = [(method, path.format(acme_award="x")) for method, path, *_ in ENDPOINTS]
+    missing = sorted(
+        (method, template)
+        for method, template in routes
+        if not any(
+            method == m and re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), p)
+            for m, p in listed
+        )
+    )
+    assert not missing, f"routes not in ENDPOINTS: {missing}"
 
 
 @pytest.mark.parametrize(
@@ -395,3 +432,159 @@ def test_another_organisations_definition_is_not_found(client: TestClient, world
         ("POST", f"{ORG}/achievements/globex-101/publish"),
     ):
         assert call(client, world, "owner", method, path, None).status_code == 404
+
+
+def _admin_token(world: World) -> str:
+    """A platform administrator who owns acme (admins are members somewhere, like anyone)."""
+    create_user(world.deps, email="admin@platform.example", name="Ada", platform_admin=True)
+    set_role(world.deps, email="admin@platform.example", issuer_id="acme", role=Role.OWNER)
+    world.tokens["admin"] = world._token(
+        "admin@platform.example", "acme", {"organisation:admin", "awards:read"}
+    )
+    return "admin"
+
+
+NEW_ORG = {
+    "id": "initech",
+    "name": "Initech",
+    "countryCode": "us",
+    "url": "https://initech.example",
+}
+
+
+def test_a_platform_admin_creates_an_organisation_that_issues(
+    client: TestClient, world: World
+) -> None:
+    admin = _admin_token(world)
+    body = {**NEW_ORG, "owner": "owner@globex.example"}
+    created = call(client, world, admin, "POST", "/api/v1/organisations", body)
+    assert created.status_code == 201, created.text
+    assert created.headers["location"] == "/api/v1/organisations/initech"
+    organisation = created.json()
+    assert organisation["did"].startswith("did:key:z6Mk")
+    assert organisation["address"]["countryCode"] == "US"
+    assert [k["active"] for k in organisation["keys"]] == [True]
+    with world.deps.uow() as uow:
+        owner = uow.accounts.user_by_email("owner@globex.example")
+        assert owner is not None
+        membership = uow.accounts.membership(owner.id, "initech")
+    assert membership is not None
+    assert membership.role is Role.OWNER
+    listed = call(client, world, admin, "GET", "/api/v1/organisations", None).json()
+    assert {o["id"] for o in listed} == {"acme", "globex", "initech"}
+
+
+@pytest.mark.parametrize(
+    ("caller", "body", "status"),
+    [
+        ("owner", NEW_ORG, 403),  # an organisation's owner is not a platform admin
+        (None, NEW_ORG, 401),
+        ("admin", {**NEW_ORG, "countryCode": "Germany"}, 400),
+        ("admin", {**NEW_ORG, "id": "Not A Slug"}, 400),
+        ("admin", {**NEW_ORG, "url": "ftp://initech.example"}, 400),
+        ("admin", {**NEW_ORG, "id": "globex"}, 409),
+        ("admin", {**NEW_ORG, "owner": "nobody@nowhere.example"}, 404),
+        ("admin", {**NEW_ORG, "surprise": True}, 400),
+    ],
+)
+def test_creating_an_organisation_refuses_bad_requests_and_writes_nothing(
+    client: TestClient, world: World, caller: str | None, body: Any, status: int
+) -> None:
+    _admin_token(world)
+    response = call(client, world, caller, "POST", "/api/v1/organisations", body)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    with world.deps.uow() as uow:
+        assert {i.id for i in uow.issuers.list()} == {"acme", "globex"}
+
+
+def test_an_owner_sees_only_their_organisation_in_the_list(
+    client: TestClient, world: World
+) -> None:
+    listed = call(client, world, "owner", "GET", "/api/v1/organisations", None).json()
+    assert [o["id"] for o in listed] == ["acme"]
+
+
+def test_a_profile_change_shows_in_new_credentials_only(
+    client: TestClient, world: World, clock: FixedClock
+) -> None:
+    changes = {"name": "Acme Academy", "description": "We teach.", "url": None}
+    changed = call(client, world, "owner", "PATCH", ORG, changes)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["name"] == "Acme Academy"
+    assert changed.json()["url"] is None
+    issued = call(client, world, "owner", "POST", f"{ORG}/awards", ISSUE).json()
+    assert issued["credential"]["issuer"]["name"] == "Acme Academy"
+    old = call(client, world, "owner", "GET", f"{ORG}/awards/{world.awards['acme'].id}", None)
+    assert old.json()["credential"]["issuer"]["name"] == "Acme"  # signed as it was
+    later = clock.now() + dt.timedelta(minutes=1)
+    assert verify(json.dumps(old.json()["credential"]), now=later).verdict is Verdict.VALID
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"id": "renamed"},
+        {"domain": "acme.example"},
+        {"name": None},
+        {"name": ""},
+        {"countryCode": None},
+        {"email": "not-an-address"},
+    ],
+)
+def test_a_profile_change_that_cannot_be_made_is_a_problem(
+    client: TestClient, world: World, body: Any
+) -> None:
+    response = call(client, world, "owner", "PATCH", ORG, body)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert call(client, world, "owner", "GET", ORG, None).json()["name"] == "Acme"
+
+
+def test_after_a_key_rotation_old_and_new_credentials_verify(
+    client: TestClient, world: World, clock: FixedClock
+) -> None:
+    before = call(client, world, "owner", "GET", ORG, None).json()
+    rotated = call(client, world, "owner", "POST", f"{ORG}/keys/rotate", None)
+    assert rotated.status_code == 201, rotated.text
+    keys = call(client, world, "owner", "GET", f"{ORG}/keys", None).json()
+    assert [k["active"] for k in keys] == [False, True]
+    assert keys[1]["id"] == rotated.json()["id"]
+    after = call(client, world, "owner", "GET", ORG, None).json()
+    assert after["did"] != before["did"]  # did:key: the DID is the key
+    issued = call(client, world, "owner", "POST", f"{ORG}/awards", ISSUE).json()
+    later = clock.now() + dt.timedelta(minutes=1)
+    old = call(client, world, "owner", "GET", f"{ORG}/awards/{world.awards['acme'].id}", None)
+    for credential in (issued["credential"], old.json()["credential"]):
+        assert verify(json.dumps(credential), now=later).verdict is Verdict.VALID
+    assert issued["credential"]["issuer"]["id"] == after["did"]
+
+
+def test_status_lists_count_what_is_revoked_and_refresh_on_request(
+    client: TestClient, world: World
+) -> None:
+    award = world.awards["acme"]
+    call(client, world, "owner", "POST", f"{ORG}/awards/{award.id}/revoke", REASON)
+    (listed,) = call(client, world, "owner", "GET", f"{ORG}/status-lists", None).json()
+    assert (listed["used"], listed["revoked"], listed["suspended"]) == (1, 1, 0)
+    published = client.get(listed["urls"]["revocation"].removeprefix("http://localhost:8000"))
+    assert published.status_code == 200
+    due = call(client, world, "owner", "POST", f"{ORG}/status-lists/refresh", {})
+    assert due.json()["resigned"] == 0  # fresh lists are not due
+    forced = call(client, world, "owner", "POST", f"{ORG}/status-lists/refresh", {"force": True})
+    assert forced.json()["resigned"] == 1  # acme's one list; globex's is not touched
+
+
+def test_renewing_through_the_api_links_the_successor(client: TestClient, world: World) -> None:
+    award = world.awards["acme"]
+    renewed = call(client, world, "owner", "POST", f"{ORG}/awards/{award.id}/renew", RENEW)
+    assert renewed.status_code == 201, renewed.text
+    body = renewed.json()
+    assert body["renews"] == award.id
+    assert body["validUntil"].startswith("2031-01-01")
+    assert renewed.headers["location"] == f"{ORG}/awards/{body['id']}"
+    call(client, world, "owner", "POST", f"{ORG}/awards/{award.id}/revoke", REASON)
+    refused = call(client, world, "owner", "POST", f"{ORG}/awards/{award.id}/renew", RENEW)
+    assert refused.status_code == 409
+    other = f"{ORG}/awards/{world.awards['globex'].id}/renew"
+    assert call(client, world, "owner", "POST", other, RENEW).status_code == 404

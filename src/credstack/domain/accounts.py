@@ -94,6 +94,8 @@ class Principal:
     issuer_id: str
     scopes: frozenset[str]
     token_id: str
+    #: the user runs the installation (may create organisations)
+    platform_admin: bool = False
 
 
 def allowed_scopes(token: ApiToken, role: Role | None) -> frozenset[str]:

@@ -192,8 +192,9 @@ def authenticate_token(deps: ServiceDeps, presented: str) -> Principal:
         if not hmac.compare_digest(token.secret_hash, _secret_hash(match["secret"])):
             raise refused
         membership = uow.accounts.membership(token.user_id, token.issuer_id)
+        admin = uow.accounts.user(token.user_id).platform_admin
     role = membership.role if membership else None
-    return Principal(token.user_id, token.issuer_id, allowed_scopes(token, role), token.id)
+    return Principal(token.user_id, token.issuer_id, allowed_scopes(token, role), token.id, admin)
 
 
 def require(principal: Principal, issuer_id: str, scope: str) -> None:

@@ -6,7 +6,8 @@ import dataclasses
 import uuid
 from typing import Any
 
-from credstack.domain.errors import ConflictError, InvalidInputError
+from credstack.domain.accounts import Membership, Role
+from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from credstack.domain.issuers import Address, Issuer, SigningKeyRecord, check_slug
 from credstack.services.deps import ServiceDeps
 from credstack.services.ports import KeyVault, UnitOfWork
@@ -22,7 +23,15 @@ __all__ = [
     "rotate_key",
     "show_issuer",
     "signing_key",
+    "update_issuer",
 ]
+
+#: the profile fields an organisation may change after creation (not its id, DID or domain:
+#: those name it in every credential it has issued)
+PROFILE_FIELDS = frozenset({"name", "url", "email", "description", "image_url"})
+ADDRESS_FIELDS = frozenset(
+    {"country_code", "country", "region", "locality", "postal_code", "street_address"}
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -74,10 +83,13 @@ def create_issuer(
     description: str | None = None,
     image_url: str | None = None,
     domain: str | None = None,
+    owner: str | None = None,
 ) -> Issuer:
-    """A new issuer with a fresh Ed25519 key: ``did:key`` by default, ``did:web`` with a domain.
+    """A new issuer with a fresh Ed25519 key: ``did:key`` by default, ``did:web`` with a domain;
+    ``owner`` (an e-mail) names an existing user who becomes its owner, in the same transaction.
 
-    Raises ``InvalidInputError`` for a bad field, ``ConflictError`` when the id is taken.
+    Raises ``InvalidInputError`` for a bad field, ``ConflictError`` when the id is taken,
+    ``NotFoundError`` for an unknown owner.
     """
     check_slug(id, "issuer")
     did, key = _new_key(id, domain, deps)
@@ -105,6 +117,11 @@ def create_issuer(
             raise ConflictError(f"issuer '{id}' exists already")
         uow.issuers.add(issuer)
         _store_key(uow, deps.vault, id, key, deps)
+        if owner is not None:
+            user = uow.accounts.user_by_email(owner)
+            if user is None:
+                raise NotFoundError(f"owner: no user {owner}")
+            uow.accounts.set_membership(Membership(user.id, id, Role.OWNER))
         uow.commit()
     return issuer
 
@@ -125,6 +142,38 @@ def rotate_key(deps: ServiceDeps, issuer_id: str) -> SigningKeyRecord:
             uow.issuers.update(dataclasses.replace(issuer, did=did))
         uow.commit()
     return record
+
+
+def update_issuer(deps: ServiceDeps, issuer_id: str, changes: dict[str, Any]) -> Issuer:
+    """The issuer with ``changes`` (profile and address fields; ``None`` clears an optional
+    one). Credentials issued before keep the profile they were signed with: only credentials
+    issued from now on carry the new one.
+
+    Raises ``InvalidInputError`` for a field that cannot change or a bad value.
+    """
+    fixed = sorted(set(changes) - PROFILE_FIELDS - ADDRESS_FIELDS)
+    if fixed:
+        raise InvalidInputError(f"{', '.join(fixed)}: cannot be changed")
+    if "name" in changes and not isinstance(changes["name"], str):
+        raise InvalidInputError("name: an organisation needs a name")
+    if "country_code" in changes and not isinstance(changes["country_code"], str):
+        raise InvalidInputError("country_code: an organisation needs a country")
+    with deps.uow() as uow:
+        issuer = uow.issuers.get(issuer_id)
+        address_changes = {k: v for k, v in changes.items() if k in ADDRESS_FIELDS}
+        if "country_code" in address_changes:
+            address_changes["country_code"] = address_changes["country_code"].upper()
+        profile_changes = {k: v for k, v in changes.items() if k in PROFILE_FIELDS}
+        if isinstance(profile_changes.get("name"), str):
+            profile_changes["name"] = profile_changes["name"].strip()
+        updated = dataclasses.replace(
+            issuer,
+            address=dataclasses.replace(issuer.address, **address_changes),
+            **profile_changes,
+        )
+        uow.issuers.update(updated)
+        uow.commit()
+    return updated
 
 
 def signing_key(

@@ -41,6 +41,7 @@ __all__ = [
     "StatusSlot",
     "change_status",
     "export_status_lists",
+    "list_status_lists",
     "published_list",
     "refresh_status_lists",
     "release_positions",
@@ -295,15 +296,17 @@ def _changed_purposes(action: StatusAction) -> tuple[str, ...]:
     return ("revocation",) if action is StatusAction.REVOKE else ("suspension",)
 
 
-def refresh_status_lists(deps: ServiceDeps, *, force: bool = False) -> int:
-    """Re-sign every list whose validity has less than half its lifetime left (all with
-    ``force``); returns how many were re-signed."""
+def refresh_status_lists(
+    deps: ServiceDeps, *, force: bool = False, issuer_id: str | None = None
+) -> int:
+    """Re-sign every list (of ``issuer_id``, or of all) whose validity has less than half its
+    lifetime left (all with ``force``); returns how many were re-signed."""
     now = deps.clock.now()
     count = 0
     with deps.uow() as uow:
         due = [
             status_list.id
-            for status_list in uow.status_lists.list()
+            for status_list in uow.status_lists.list(issuer_id)
             if force or status_list.valid_until - now <= deps.status_list_ttl / 2
         ]
     for list_id in due:
@@ -317,6 +320,12 @@ def refresh_status_lists(deps: ServiceDeps, *, force: bool = False) -> int:
             uow.commit()
         count += 1
     return count
+
+
+def list_status_lists(deps: ServiceDeps, issuer_id: str) -> list[StatusList]:
+    """The issuer's status lists, in the order they were opened."""
+    with deps.uow() as uow:
+        return uow.status_lists.list(issuer_id)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

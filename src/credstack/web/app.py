@@ -22,7 +22,15 @@ from credstack.services.status_checking import LocalStatusChecker
 from credstack.settings import Settings
 from credstack.vc.fetching import Fetcher
 from credstack.vc.status_list import CachingStatusChecker
-from credstack.web import account_pages, issuer_api, profile_pages, public, vc_api, verify_page
+from credstack.web import (
+    account_pages,
+    issuer_api,
+    organisations_api,
+    profile_pages,
+    public,
+    vc_api,
+    verify_page,
+)
 from credstack.web.limits import BodyLimit
 from credstack.web.problems import install_problem_handlers
 from credstack.web.sessions import LoginThrottle, SessionCookies
@@ -72,6 +80,7 @@ def create_app(
     app.include_router(profile_pages.router)
     app.include_router(verify_page.router)
     app.include_router(issuer_api.router)
+    app.include_router(organisations_api.router)
     app.include_router(account_pages.router)
     app.add_middleware(BodyLimit, limit=max_body)
     return app

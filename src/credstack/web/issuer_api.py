@@ -27,14 +27,14 @@ from credstack.services.achievements import (
     save_achievement,
     show_achievement,
 )
-from credstack.services.awards import credential_json, issue_award, show_award
+from credstack.services.awards import credential_json, issue_award, renew_award, show_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.status import change_status
 from credstack.web.auth import Caller, deps_of
 from credstack.web.problems import Problem
 from credstack.web.vc_api import json_bytes
 
-__all__ = ["router"]
+__all__ = ["json_response", "router"]
 
 router = APIRouter(prefix="/api/v1/organisations/{issuer_id}", tags=["Issuer API"])
 
@@ -63,6 +63,16 @@ class AwardIn(BaseModel):
     )
 
 
+class RenewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    valid_until: dt.datetime | None = Field(
+        default=None,
+        alias="validUntil",
+        description="the new end of validity (default: the definition's validity period)",
+    )
+
+
 class StatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -81,11 +91,13 @@ def _award_out(award: Award) -> dict[str, Any]:
         "validUntil": award.valid_until.isoformat() if award.valid_until else None,
         "revoked": state.revoked_at is not None,
         "suspended": state.suspended_at is not None,
+        "renews": award.renewed_from,
         "credential": credential_json(award),
     }
 
 
-def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """``value`` as JSON, serialised once by ``json_bytes`` (the API's one JSON writer)."""
     return Response(json_bytes(value), status, headers, media_type="application/json")
 
 
@@ -118,7 +130,7 @@ def list_awards(
     headers = {"X-Total-Count": str(total)}
     if links:
         headers["Link"] = ", ".join(links)
-    return _json([_award_out(a) for a in page], headers=headers)
+    return json_response([_award_out(a) for a in page], headers=headers)
 
 
 @router.post("/awards", status_code=201, summary="Issue one credential")
@@ -144,13 +156,31 @@ def create_award(request: Request, issuer_id: str, caller: Caller, body: AwardIn
         ),
     )
     location = f"{request.url.path}/{award.id}"
-    return _json(_award_out(award), 201, {"Location": location})
+    return json_response(_award_out(award), 201, {"Location": location})
 
 
 @router.get("/awards/{award_id}", summary="One credential of the organisation")
 def get_award(request: Request, issuer_id: str, award_id: str, caller: Caller) -> Response:
     require(caller, issuer_id, "awards:read")
-    return _json(_award_out(_own_award(deps_of(request), issuer_id, award_id)))
+    return json_response(_award_out(_own_award(deps_of(request), issuer_id, award_id)))
+
+
+@router.post(
+    "/awards/{award_id}/renew",
+    status_code=201,
+    summary="Issue the successor of a credential with a new validity",
+)
+def renew(
+    request: Request, issuer_id: str, award_id: str, caller: Caller, body: RenewIn
+) -> Response:
+    require(caller, issuer_id, "awards:write")
+    deps = deps_of(request)
+    award = _own_award(deps, issuer_id, award_id)
+    renewed = renew_award(
+        deps, award.id, valid_until=body.valid_until, actor=f"token {caller.token_id}"
+    )
+    location = f"{request.url.path.rsplit('/', 2)[0]}/{renewed.id}"
+    return json_response(_award_out(renewed), 201, {"Location": location})
 
 
 @router.post(
@@ -174,14 +204,14 @@ def change(
     changed = change_status(
         deps, award.id, StatusAction(action), reason=body.reason, actor=f"token {caller.token_id}"
     )
-    return _json(_award_out(changed))
+    return json_response(_award_out(changed))
 
 
 @router.get("/achievements", summary="The organisation's achievement definitions")
 def achievements(request: Request, issuer_id: str, caller: Caller) -> Response:
     require(caller, issuer_id, "achievements:read")
     versions = list_achievements(deps_of(request), issuer_id)
-    return _json(
+    return json_response(
         [
             {
                 "id": v.achievement_id,
@@ -248,7 +278,7 @@ async def save_definition(request: Request, issuer_id: str, caller: Caller) -> R
         raise Problem(415, "send the definition as application/json or application/yaml")
     # the body is read in the event loop; the database work goes to the thread pool
     version = await run_in_threadpool(_save_own, deps_of(request), issuer_id, spec)
-    return _json(_achievement_out(version), 201)
+    return json_response(_achievement_out(version), 201)
 
 
 def _save_own(deps: ServiceDeps, issuer_id: str, spec: AchievementSpec) -> AchievementVersion:
@@ -266,7 +296,9 @@ def get_definition(
     request: Request, issuer_id: str, achievement_id: str, caller: Caller
 ) -> Response:
     require(caller, issuer_id, "achievements:read")
-    return _json(_achievement_out(_own_achievement(deps_of(request), issuer_id, achievement_id)))
+    return json_response(
+        _achievement_out(_own_achievement(deps_of(request), issuer_id, achievement_id))
+    )
 
 
 @router.post(
@@ -279,4 +311,4 @@ def publish_definition(
     require(caller, issuer_id, "achievements:write")
     deps = deps_of(request)
     _own_achievement(deps, issuer_id, achievement_id)
-    return _json(_achievement_out(publish_achievement(deps, achievement_id)))
+    return json_response(_achievement_out(publish_achievement(deps, achievement_id)))
