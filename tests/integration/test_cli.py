@@ -553,3 +553,19 @@ def test_workers_for_a_cohort(
 ) -> None:
     monkeypatch.setattr("os.cpu_count", lambda: cores)
     assert workers_for(rows, asked) == expected
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--tls-cert", "cert.pem"], "both --tls-cert and --tls-key"),
+        (["--tls-cert", "missing.pem", "--tls-key", "missing-key.pem"], "no such file"),
+        (["--tls-cert", "cert.pem", "--tls-key", "cert.pem"], "not a PEM certificate"),
+    ],
+)
+def test_serve_refuses_tls_files_it_cannot_use(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: list[str], message: str
+) -> None:
+    (tmp_path / "cert.pem").write_text("not a certificate\n")
+    monkeypatch.chdir(tmp_path)
+    one_line_error(cli("serve", "--port", "0", *flags), message)
