@@ -209,6 +209,11 @@ class MemoryAchievementRepository:
             raise NotFoundError(f"achievement '{achievement_id}' has no version {version}")
         return self._as_stored(found)
 
+    def discard(self, achievement_id: str, version: int) -> None:
+        self._store.versions.pop((achievement_id, version), None)
+        if not any(a == achievement_id for a, _ in self._store.versions):
+            self._store.achievements.pop(achievement_id, None)
+
     def list(self, issuer_id: str | None = None) -> list[AchievementVersion]:
         newest: dict[str, AchievementVersion] = {}
         for (achievement_id, number), version in self._store.versions.items():

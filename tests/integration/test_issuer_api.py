@@ -126,6 +126,7 @@ ENDPOINTS = [
     ),
     ("GET", f"{ORG}/achievements/acme-101", None, "achievements:read", 200),
     ("POST", f"{ORG}/achievements/acme-draft/publish", None, "achievements:write", 200),
+    ("DELETE", f"{ORG}/achievements/acme-draft", None, "achievements:write", 204),
     ("POST", f"{ORG}/awards/{{acme_award}}/renew", RENEW, "awards:write", 201),
     ("GET", ORG, None, MEMBER, 200),
     ("PATCH", ORG, {"description": "Changed."}, "organisation:admin", 200),
@@ -588,3 +589,24 @@ def test_renewing_through_the_api_links_the_successor(client: TestClient, world:
     assert refused.status_code == 409
     other = f"{ORG}/awards/{world.awards['globex'].id}/renew"
     assert call(client, world, "owner", "POST", other, RENEW).status_code == 404
+
+
+def test_a_draft_is_discarded_and_a_published_version_never(
+    client: TestClient, world: World
+) -> None:
+    edited = {"id": "acme-101", "name": "Course 2", "description": "Better.", "criteria": "Pass."}
+    assert (
+        call(client, world, "owner", "POST", f"{ORG}/achievements", edited).json()["version"] == 2
+    )
+    discarded = call(client, world, "owner", "DELETE", f"{ORG}/achievements/acme-101", None)
+    assert discarded.status_code == 200, discarded.text
+    assert (discarded.json()["version"], discarded.json()["status"]) == (1, "published")
+    kept = call(client, world, "owner", "DELETE", f"{ORG}/achievements/acme-101", None)
+    assert kept.status_code == 409
+    assert "published" in kept.json()["detail"]
+    gone = call(client, world, "owner", "DELETE", f"{ORG}/achievements/acme-draft", None)
+    assert gone.status_code == 204
+    after = call(client, world, "owner", "GET", f"{ORG}/achievements/acme-draft", None)
+    assert after.status_code == 404
+    other = call(client, world, "owner", "DELETE", f"{ORG}/achievements/globex-101", None)
+    assert other.status_code == 404

@@ -288,6 +288,27 @@ def test_draft_only_achievement_has_no_published_version(uow_factory: UnitOfWork
         assert uow.achievements.latest_published(ACHIEVEMENT) is None
 
 
+def test_discarding_a_draft_version_leaves_the_others(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        uow.issuers.add(issuer())
+        uow.achievements.create(version())
+        uow.achievements.save(version(number=2, status=Status.DRAFT, name="Draft name"))
+        uow.achievements.create(version("only-draft", status=Status.DRAFT))
+        uow.commit()
+    with uow_factory() as uow:
+        uow.achievements.discard(ACHIEVEMENT, 2)
+        uow.achievements.discard("only-draft", 1)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.achievements.latest(ACHIEVEMENT) == version()
+        with pytest.raises(NotFoundError):
+            uow.achievements.latest("only-draft")
+        assert [v.achievement_id for v in uow.achievements.list()] == [ACHIEVEMENT]
+    with uow_factory() as uow:  # the id is free again
+        uow.achievements.create(version("only-draft", status=Status.DRAFT))
+        uow.commit()
+
+
 def test_unknown_achievement_or_version_is_not_found(uow_factory: UnitOfWorkFactory) -> None:
     seed(uow_factory)
     with uow_factory() as uow:

@@ -7,6 +7,7 @@ from credstack.domain.errors import ConflictError, NotFoundError
 from credstack.services.deps import ServiceDeps
 
 __all__ = [
+    "discard_draft",
     "list_achievements",
     "publish_achievement",
     "save_achievement",
@@ -54,6 +55,26 @@ def publish_achievement(deps: ServiceDeps, achievement_id: str) -> AchievementVe
         uow.achievements.save(version)
         uow.commit()
     return version
+
+
+def discard_draft(deps: ServiceDeps, achievement_id: str) -> AchievementVersion | None:
+    """Throw away the newest version, a draft that was never awarded, and return what is now
+    the newest (``None``: the definition is gone, its id free again).
+
+    Raises ``ConflictError`` when the newest version is published: published text is never
+    deleted, since the credentials issued under it name its page.
+    """
+    with deps.uow() as uow:
+        latest = uow.achievements.latest(achievement_id)
+        if latest.status is Status.PUBLISHED:
+            raise ConflictError(
+                f"achievement '{achievement_id}' version {latest.version} is published: "
+                "published versions are kept for the credentials that name them"
+            )
+        uow.achievements.discard(achievement_id, latest.version)
+        remaining = None if latest.version == 1 else uow.achievements.latest(achievement_id)
+        uow.commit()
+    return remaining
 
 
 def show_achievement(

@@ -98,6 +98,11 @@ class AchievementRepository(Protocol):
         """The newest version of each definition, by id."""
         ...
 
+    def discard(self, achievement_id: str, version: int) -> None:
+        """Delete that version (a draft: the caller checks), and the definition when it was
+        its only version."""
+        ...
+
 
 class AwardRepository(Protocol):
     def add(self, award: Award) -> None: ...

@@ -22,6 +22,7 @@ from credstack.domain.status import StatusAction
 from credstack.services.accounts import require
 from credstack.services.achievement_files import parse_definition
 from credstack.services.achievements import (
+    discard_draft,
     list_achievements,
     publish_achievement,
     save_achievement,
@@ -299,6 +300,22 @@ def get_definition(
     return json_response(
         _achievement_out(_own_achievement(deps_of(request), issuer_id, achievement_id))
     )
+
+
+@router.delete(
+    "/achievements/{achievement_id}",
+    summary="Discard the newest draft (never a published version); 204 when none is left",
+)
+def discard_definition(
+    request: Request, issuer_id: str, achievement_id: str, caller: Caller
+) -> Response:
+    require(caller, issuer_id, "achievements:write")
+    deps = deps_of(request)
+    _own_achievement(deps, issuer_id, achievement_id)
+    remaining = discard_draft(deps, achievement_id)
+    if remaining is None:
+        return Response(status_code=204)
+    return json_response(_achievement_out(remaining))
 
 
 @router.post(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from credstack.domain.achievements import AchievementSpec, AchievementVersion, Status
@@ -101,6 +101,22 @@ class SqlAchievementRepository:
         if row is None:
             raise NotFoundError(f"achievement '{achievement_id}' has no version {version}")
         return _version(row, issuer_id)
+
+    def discard(self, achievement_id: str, version: int) -> None:
+        self._session.execute(
+            delete(AchievementVersionRow).where(
+                AchievementVersionRow.achievement_id == achievement_id,
+                AchievementVersionRow.version == version,
+            )
+        )
+        remaining = self._session.scalar(
+            select(func.count())
+            .select_from(AchievementVersionRow)
+            .where(AchievementVersionRow.achievement_id == achievement_id)
+        )
+        if not remaining:
+            self._session.execute(delete(AchievementRow).where(AchievementRow.id == achievement_id))
+        self._session.flush()
 
     def list(self, issuer_id: str | None = None) -> list[AchievementVersion]:
         newest = (
