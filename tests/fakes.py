@@ -22,7 +22,7 @@ from collections.abc import Collection, Container, Iterator, Sequence
 from types import TracebackType
 from typing import Self
 
-from credstack.domain.accounts import ApiToken, Membership, User
+from credstack.domain.accounts import ApiToken, Membership, User, UserSession
 from credstack.domain.achievements import AchievementVersion, Status
 from credstack.domain.awards import Award
 from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
@@ -91,6 +91,7 @@ class _Store:
     users: dict[str, User] = dataclasses.field(default_factory=dict)
     memberships: dict[tuple[str, str], Membership] = dataclasses.field(default_factory=dict)
     tokens: dict[str, ApiToken] = dataclasses.field(default_factory=dict)
+    sessions: dict[str, UserSession] = dataclasses.field(default_factory=dict)
     #: like database sequences, never reused
     next_status_list_id: int = 1
     next_audit_id: int = 1
@@ -480,6 +481,8 @@ def _check_constraints(store: _Store) -> None:
     for user_id, issuer_id in store.memberships:
         _refers("user", user_id, store.users)
         _refers("issuer", issuer_id, store.issuers)
+    for session in store.sessions.values():
+        _refers("user", session.user_id, store.users)
     for token in store.tokens.values():
         _refers("user", token.user_id, store.users)
         _refers("issuer", token.issuer_id, store.issuers)
@@ -529,6 +532,29 @@ class MemoryAccountRepository:
     def tokens_for(self, issuer_id: str) -> list[ApiToken]:
         tokens = [t for t in self._store.tokens.values() if t.issuer_id == issuer_id]
         return sorted(tokens, key=lambda t: (t.created_at, t.id))
+
+    def add_session(self, session: UserSession) -> None:
+        if session.id in self._store.sessions:
+            raise ConflictError(f"session {session.id} exists already")
+        self._store.sessions[session.id] = session
+
+    def session(self, session_id: str) -> UserSession | None:
+        return self._store.sessions.get(session_id)
+
+    def end_sessions(
+        self, at: dt.datetime, *, session_id: str | None = None, user_id: str | None = None
+    ) -> int:
+        ended = 0
+        for found in list(self._store.sessions.values()):
+            if found.ended_at is not None:
+                continue
+            if session_id is not None and found.id != session_id:
+                continue
+            if user_id is not None and found.user_id != user_id:
+                continue
+            self._store.sessions[found.id] = dataclasses.replace(found, ended_at=at)
+            ended += 1
+        return ended
 
     def revoke_token(self, token_id: str, at: dt.datetime) -> bool:
         token = self._store.tokens.get(token_id)

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from credstack.domain.accounts import Role
 from credstack.domain.achievements import AchievementSpec
-from credstack.services.accounts import create_user, set_role
+from credstack.services.accounts import create_user, set_password, set_role
 from credstack.services.achievements import publish_achievement, save_achievement
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer
@@ -120,4 +120,54 @@ def test_signing_out_ends_the_session_and_a_forged_cookie_is_no_session(
     assert client.post("/logout", data={"csrf": token}, follow_redirects=False).status_code == 303
     assert client.get("/account", follow_redirects=False).status_code == 303
     client.cookies.set("credstack_session", "someone|9999999999|nonce|mac")
+    assert client.get("/account", follow_redirects=False).status_code == 303
+
+
+def test_a_copied_cookie_stops_working_when_its_session_signs_out(client: TestClient) -> None:
+    """The session lives on the server: signing out ends it even where the cookie was copied
+    (a stolen cookie, another tab), though the cookie itself is well signed and unexpired."""
+    assert sign_in(client, "staff@acme.example") == 303
+    copied = client.cookies["credstack_session"]
+    token = csrf_of(client.get("/account").text)
+    client.post("/logout", data={"csrf": token}, follow_redirects=False)
+    client.cookies.set("credstack_session", copied)
+    assert client.get("/account", follow_redirects=False).status_code == 303  # to /login
+
+
+def test_signing_out_everywhere_ends_every_browser_of_the_user(
+    client: TestClient, deps: ServiceDeps
+) -> None:
+    browsers = []
+    for _ in range(2):
+        assert sign_in(client, "staff@acme.example") == 303
+        browsers.append(client.cookies["credstack_session"])
+        client.cookies.clear()
+    assert sign_in(client, "abe@acme.example") == 303
+    other_person = client.cookies["credstack_session"]
+    client.cookies.set("credstack_session", browsers[0])
+    token = csrf_of(client.get("/account").text)
+    client.cookies.set("credstack_session", browsers[1])
+    assert client.get("/account", follow_redirects=False).status_code == 200  # both live
+    client.cookies.set("credstack_session", browsers[0])
+    ended = client.post(
+        "/logout", data={"csrf": token, "everywhere": "true"}, follow_redirects=False
+    )
+    assert ended.status_code == 303
+    for cookie, status in ((browsers[1], 303), (other_person, 200)):
+        client.cookies.set("credstack_session", cookie)
+        assert client.get("/account", follow_redirects=False).status_code == status
+
+
+def test_a_new_password_signs_out_the_old_sessions(client: TestClient, deps: ServiceDeps) -> None:
+    assert sign_in(client, "staff@acme.example") == 303
+    assert client.get("/account", follow_redirects=False).status_code == 200
+    set_password(deps, "staff@acme.example", "a brand new passphrase")
+    assert client.get("/account", follow_redirects=False).status_code == 303
+
+
+def test_a_session_ends_on_the_server_when_it_expires(
+    client: TestClient, clock: FixedClock
+) -> None:
+    assert sign_in(client, "staff@acme.example") == 303
+    clock.advance(hours=8, seconds=1)
     assert client.get("/account", follow_redirects=False).status_code == 303

@@ -42,6 +42,7 @@ APP_TABLES = {
     "users",
     "memberships",
     "api_tokens",
+    "user_sessions",
 }
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from credstack.domain.accounts import ApiToken, Membership, Role, User
+from credstack.domain.accounts import ApiToken, Membership, Role, User, UserSession
 from credstack.domain.achievements import AchievementSpec, AchievementVersion, Status
 from credstack.domain.awards import Award, Recipient
 from credstack.domain.errors import ConflictError, NotFoundError
@@ -708,4 +708,29 @@ def test_a_second_user_with_the_same_email_in_another_case_is_a_conflict(
         uow.commit()
     with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
         uow.accounts.add_user(User("u-2", "ADA@example.org", "Ada", None, False, T0))
+        uow.commit()
+
+
+def test_sessions_end_one_at_a_time_or_all_of_a_user(uow_factory: UnitOfWorkFactory) -> None:
+    later = T0 + dt.timedelta(hours=8)
+    with uow_factory() as uow:
+        uow.accounts.add_user(User("u-1", "ada@example.org", "Ada", None, False, T0))
+        uow.accounts.add_user(User("u-2", "bob@example.org", "Bob", None, False, T0))
+        for session_id, user_id in (("a" * 64, "u-1"), ("b" * 64, "u-1"), ("c" * 64, "u-2")):
+            uow.accounts.add_session(UserSession(session_id, user_id, T0, later))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.accounts.session("a" * 64) == UserSession("a" * 64, "u-1", T0, later)
+        assert uow.accounts.session("d" * 64) is None
+        assert uow.accounts.end_sessions(T0, session_id="a" * 64) == 1
+        assert uow.accounts.end_sessions(T0, session_id="a" * 64) == 0  # ended already
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.accounts.end_sessions(T0, user_id="u-1") == 1  # b; a was ended
+        uow.commit()
+    with uow_factory() as uow:
+        ended = [uow.accounts.session(s * 64) for s in "abc"]
+        assert [s.ended_at if s else "missing" for s in ended] == [T0, T0, None]
+    with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
+        uow.accounts.add_session(UserSession("e" * 64, "nobody", T0, later))
         uow.commit()

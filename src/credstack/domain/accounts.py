@@ -21,6 +21,7 @@ __all__ = [
     "Principal",
     "Role",
     "User",
+    "UserSession",
     "allowed_scopes",
 ]
 
@@ -84,6 +85,22 @@ class ApiToken:
     secret_hash: str
     created_at: dt.datetime
     revoked_at: dt.datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class UserSession:
+    """A signed-in browser. ``id`` is the SHA-256 of the secret in its cookie, so that the
+    database alone cannot sign anyone in; ending it on the server ends it everywhere the
+    cookie went, whatever the cookie itself still says."""
+
+    id: str
+    user_id: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    ended_at: dt.datetime | None = None
+
+    def live(self, now: dt.datetime) -> bool:
+        return self.ended_at is None and now < self.expires_at
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ its scopes and its user's current role (``domain.accounts.allowed_scopes``).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import re
@@ -25,6 +26,7 @@ from credstack.domain.accounts import (
     Principal,
     Role,
     User,
+    UserSession,
     allowed_scopes,
 )
 from credstack.domain.errors import (
@@ -42,10 +44,14 @@ __all__ = [
     "check_password",
     "create_token",
     "create_user",
+    "end_all_sessions",
+    "end_session",
+    "live_session",
     "require",
     "revoke_token",
     "set_password",
     "set_role",
+    "start_session",
 ]
 
 TOKEN_PREFIX = "cst_"  # noqa: S105 - the marker that says "a credstack token", no secret
@@ -98,6 +104,8 @@ def set_password(deps: ServiceDeps, email: str, password: str) -> None:
     with deps.uow() as uow:
         user = _user_by_email(uow, email)
         uow.accounts.set_password_hash(user.id, _PASSWORDS.hash(password))
+        # whoever signed in with the old password is signed out
+        uow.accounts.end_sessions(deps.clock.now(), user_id=user.id)
         uow.commit()
 
 
@@ -115,6 +123,44 @@ def check_password(deps: ServiceDeps, email: str, password: str) -> User:
     except (VerificationError, InvalidHashError):
         raise refused from None
     return user
+
+
+def start_session(deps: ServiceDeps, user_id: str, lifetime: dt.timedelta) -> str:
+    """A new session for the user; returns its secret (for the cookie: only its hash is
+    kept)."""
+    secret = secrets.token_urlsafe(32)
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        uow.accounts.user(user_id)
+        uow.accounts.add_session(UserSession(_secret_hash(secret), user_id, now, now + lifetime))
+        uow.commit()
+    return secret
+
+
+def live_session(deps: ServiceDeps, secret: str) -> UserSession | None:
+    """The session whose secret this is, if it has neither ended nor expired."""
+    if not secret.isascii():
+        return None
+    with deps.uow() as uow:
+        found = uow.accounts.session(_secret_hash(secret))
+    return found if found is not None and found.live(deps.clock.now()) else None
+
+
+def end_session(deps: ServiceDeps, secret: str) -> None:
+    """Sign that browser out, for good (a copy of its cookie no longer works)."""
+    if not secret.isascii():
+        return
+    with deps.uow() as uow:
+        uow.accounts.end_sessions(deps.clock.now(), session_id=_secret_hash(secret))
+        uow.commit()
+
+
+def end_all_sessions(deps: ServiceDeps, user_id: str) -> int:
+    """Sign the user out everywhere; how many sessions were live."""
+    with deps.uow() as uow:
+        ended = uow.accounts.end_sessions(deps.clock.now(), user_id=user_id)
+        uow.commit()
+    return ended
 
 
 def set_role(deps: ServiceDeps, *, email: str, issuer_id: str, role: Role) -> Membership:

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator, Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
-from credstack.domain.accounts import ApiToken, Membership, User
+from credstack.domain.accounts import ApiToken, Membership, User, UserSession
 from credstack.domain.achievements import AchievementVersion
 from credstack.domain.awards import Award
 from credstack.domain.issuers import Issuer, SigningKeyRecord
@@ -225,6 +225,16 @@ class AccountRepository(Protocol):
 
     def tokens_for(self, issuer_id: str) -> list[ApiToken]:
         """The organisation's tokens, oldest first, revoked ones included."""
+        ...
+
+    def add_session(self, session: UserSession) -> None: ...
+
+    def session(self, session_id: str) -> UserSession | None: ...
+
+    def end_sessions(
+        self, at: dt.datetime, *, session_id: str | None = None, user_id: str | None = None
+    ) -> int:
+        """End that session, or every live session of ``user_id``; how many were live."""
         ...
 
     def revoke_token(self, token_id: str, at: dt.datetime) -> bool:

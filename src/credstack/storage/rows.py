@@ -225,6 +225,18 @@ class MembershipRow(Base):
     role: Mapped[str] = mapped_column(String(16))
 
 
+class UserSessionRow(Base):
+    """A signed-in browser: the SHA-256 of its cookie's secret, never the secret."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
 class ApiTokenRow(Base):
     """A machine's token: only the SHA-256 of its secret is kept."""
 

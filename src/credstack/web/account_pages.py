@@ -66,11 +66,15 @@ def login(
 
 
 @router.post("/logout", summary="Sign out")
-def logout(request: Request, csrf: Annotated[str, Form(max_length=100)]) -> Response:
+def logout(
+    request: Request,
+    csrf: Annotated[str, Form(max_length=100)],
+    everywhere: Annotated[bool, Form(description="sign out every browser of the user")] = False,
+) -> Response:
     cookies = _cookies(request)
     cookies.check_csrf(cookies.signed_in(request), csrf)
     response = RedirectResponse("/login", status_code=303)
-    cookies.end(response)
+    cookies.end(request, response, everywhere=everywhere)
     return response
 
 

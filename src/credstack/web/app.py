@@ -72,7 +72,9 @@ def create_app(
     remote = CachingStatusChecker(clock=clock)
     app.state.status_checker = LocalStatusChecker(deps, remote=remote, max_age=status_max_age)
     # sessions end when the process does unless a key is given (app_from_settings keeps one)
-    app.state.sessions = SessionCookies(session_key or os.urandom(32), secure=secure_cookies)
+    app.state.sessions = SessionCookies(
+        session_key or os.urandom(32), secure=secure_cookies, deps=deps
+    )
     app.state.login_throttle = LoginThrottle()
     install_problem_handlers(app)
     app.include_router(vc_api.router)

@@ -1,8 +1,11 @@
 """Signed-in people: session cookies, CSRF tokens for forms, and a brake on password guessing.
 
 A session is a cookie the server signed (HMAC-SHA-256 under the installation's session key):
-the user's id, when it expires, and a random nonce. Forms carry a CSRF token derived from the
-nonce, so a page of another site cannot post with the cookie. Before sign-in, the login form
+the user's id, when it expires, and the session's random secret. The server keeps the hash of
+that secret (``services.accounts.start_session``) and accepts the cookie only while the session
+is live there, so signing out (or a password change) ends it even where the cookie was copied.
+Forms carry a CSRF token derived from the secret, so a page of another site cannot post with
+the cookie. Before sign-in, the login form
 is protected the same way by a random pre-session cookie (double submit). Failed sign-ins are
 counted per e-mail and per address: past the limit, sign-in is refused (429) for a while.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -21,6 +25,8 @@ from dataclasses import dataclass
 from fastapi import Request, Response
 
 from credstack.domain.errors import AuthenticationError, PermissionDeniedError
+from credstack.services.accounts import end_all_sessions, end_session, live_session, start_session
+from credstack.services.deps import ServiceDeps
 
 __all__ = ["LoginThrottle", "SessionCookies", "SignedIn"]
 
@@ -38,9 +44,10 @@ class SignedIn:
 class SessionCookies:
     """Makes and reads the session cookie and the CSRF tokens, under one secret key."""
 
-    def __init__(self, key: bytes, *, secure: bool) -> None:
+    def __init__(self, key: bytes, *, secure: bool, deps: ServiceDeps) -> None:
         self._key = key
         self._secure = secure
+        self._deps = deps
 
     def _sign(self, payload: str) -> str:
         mac = hmac.new(self._key, payload.encode(), hashlib.sha256).digest()
@@ -48,7 +55,8 @@ class SessionCookies:
 
     def start(self, response: Response, user_id: str) -> None:
         expires = int(time.time()) + SESSION_SECONDS
-        payload = f"{user_id}|{expires}|{secrets.token_urlsafe(16)}"
+        secret = start_session(self._deps, user_id, dt.timedelta(seconds=SESSION_SECONDS))
+        payload = f"{user_id}|{expires}|{secret}"
         response.set_cookie(
             SESSION_COOKIE,
             f"{payload}|{self._sign(payload)}",
@@ -59,21 +67,41 @@ class SessionCookies:
         )
         response.delete_cookie(LOGIN_COOKIE)
 
-    def end(self, response: Response) -> None:
+    def end(self, request: Request, response: Response, *, everywhere: bool = False) -> None:
+        """Sign this browser out (``everywhere``: every session of its user) on the server,
+        and drop the cookie."""
+        found = self._cookie(request)
+        if found is not None:
+            user_id, secret = found
+            if everywhere:
+                end_all_sessions(self._deps, user_id)
+            else:
+                end_session(self._deps, secret)
         response.delete_cookie(SESSION_COOKIE)
 
-    def read(self, request: Request) -> SignedIn | None:
+    def _cookie(self, request: Request) -> tuple[str, str] | None:
+        """The user id and session secret of a well-signed, unexpired cookie."""
         value = request.cookies.get(SESSION_COOKIE, "")
         parts = value.split("|")
         if len(parts) != 4:
             return None
-        user_id, expires, nonce, mac = parts
-        payload = f"{user_id}|{expires}|{nonce}"
-        if not hmac.compare_digest(mac, self._sign(payload)):
+        user_id, expires, secret, mac = parts
+        payload = f"{user_id}|{expires}|{secret}"
+        if not hmac.compare_digest(mac.encode(), self._sign(payload).encode()):
             return None
         if not expires.isdigit() or int(expires) < time.time():
             return None
-        return SignedIn(user_id, self._sign(f"csrf|{nonce}"))
+        return user_id, secret
+
+    def read(self, request: Request) -> SignedIn | None:
+        found = self._cookie(request)
+        if found is None:
+            return None
+        user_id, secret = found
+        session = live_session(self._deps, secret)
+        if session is None or session.user_id != user_id:
+            return None
+        return SignedIn(user_id, self._sign(f"csrf|{secret}"))
 
     def signed_in(self, request: Request) -> SignedIn:
         found = self.read(request)

@@ -8,9 +8,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from credstack.domain.accounts import ApiToken, Membership, Role, User
+from credstack.domain.accounts import ApiToken, Membership, Role, User, UserSession
 from credstack.domain.errors import ConflictError, NotFoundError
-from credstack.storage.rows import ApiTokenRow, MembershipRow, UserRow
+from credstack.storage.rows import ApiTokenRow, MembershipRow, UserRow, UserSessionRow
 
 __all__ = ["SqlAccountRepository"]
 
@@ -116,6 +116,34 @@ class SqlAccountRepository:
             .order_by(ApiTokenRow.created_at, ApiTokenRow.id)
         )
         return [_token(row) for row in rows]
+
+    def add_session(self, session: UserSession) -> None:
+        self._session.add(
+            UserSessionRow(
+                id=session.id,
+                user_id=session.user_id,
+                created_at=session.created_at,
+                expires_at=session.expires_at,
+                ended_at=session.ended_at,
+            )
+        )
+
+    def session(self, session_id: str) -> UserSession | None:
+        row = self._session.get(UserSessionRow, session_id)
+        if row is None:
+            return None
+        return UserSession(row.id, row.user_id, row.created_at, row.expires_at, row.ended_at)
+
+    def end_sessions(
+        self, at: dt.datetime, *, session_id: str | None = None, user_id: str | None = None
+    ) -> int:
+        query = update(UserSessionRow).where(UserSessionRow.ended_at.is_(None))
+        if session_id is not None:
+            query = query.where(UserSessionRow.id == session_id)
+        if user_id is not None:
+            query = query.where(UserSessionRow.user_id == user_id)
+        ended = self._session.execute(query.values(ended_at=at))
+        return int(ended.rowcount)  # type: ignore[attr-defined]
 
     def revoke_token(self, token_id: str, at: dt.datetime) -> bool:
         moved = self._session.execute(
