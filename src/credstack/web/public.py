@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from credstack.ob.credential_summary import summarise_credential
 from credstack.services.awards import show_award
 from credstack.services.exports import ExportFormat, export_credential
 from credstack.services.status import published_list
@@ -94,7 +95,7 @@ def credential(request: Request, award_id: str) -> Response:
     report = verify_here(request, award.credential)
     page_url = str(request.url_for("credential", award_id=award.id))
     html = TEMPLATES.get_template("credential.html").render(
-        view=_view(document),
+        view=summarise_credential(document),
         report=report,
         verified=verified(report),
         award_id=award.id,
@@ -142,70 +143,20 @@ def status_list(request: Request, issuer_id: str, number: int, purpose: str) -> 
     )
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _view(document: dict[str, Any]) -> dict[str, Any]:
-    """What the page shows, read from the signed credential (never from the database, so
-    the page says what the credential says)."""
-    issuer = document.get("issuer")
-    issuer_name = issuer.get("name") if isinstance(issuer, dict) else issuer
-    subject: Any = next(iter(_as_list(document.get("credentialSubject"))), {})
-    achievement = subject.get("achievement", {}) if isinstance(subject, dict) else {}
-    image = achievement.get("image")
-    learner = next(
-        (
-            entry.get("identityHash")
-            for entry in _as_list(subject.get("identifier"))
-            if isinstance(entry, dict)
-            and entry.get("identityType") == "name"
-            and entry.get("hashed") is False
-        ),
-        None,
-    )
-    elements = achievement.get("microCredential") or {}
-    criteria = achievement.get("criteria") or {}
-    return {
-        "name": achievement.get("name") or document.get("name"),
-        "description": achievement.get("description"),
-        "criteria": criteria.get("narrative") if isinstance(criteria, dict) else None,
-        "image": image.get("id") if isinstance(image, dict) else image,
-        "issuer": issuer_name,
-        "learner": learner,
-        "valid_from": document.get("validFrom"),
-        "valid_until": document.get("validUntil"),
-        "skills": [
-            a.get("targetName")
-            for a in _as_list(achievement.get("alignment"))
-            if isinstance(a, dict)
-        ],
-        "outcomes": _as_list(elements.get("learningOutcome")),
-        "workload": elements.get("notionalWorkloadHours"),
-        "ects": elements.get("ectsCredits"),
-        "level": elements.get("eqfLevel"),
-        "assessment": elements.get("assessmentType"),
-        "quality": elements.get("qualityAssurance"),
-        "results": [r.get("value") for r in _as_list(subject.get("result")) if isinstance(r, dict)],
-    }
-
-
 def _linkedin_url(document: dict[str, Any], page_url: str, award_id: str) -> str:
     """LinkedIn's "Add licence or certification" form, filled in."""
-    view = _view(document)
+    view = summarise_credential(document)
     fields: dict[str, Any] = {
         "startTask": "CERTIFICATION_NAME",
-        "name": view["name"] or "",
-        "organizationName": view["issuer"] or "",
+        "name": view.name or "",
+        "organizationName": view.issuer or "",
         "certUrl": page_url,
         "certId": award_id,
     }
-    issued = _date(view["valid_from"])
+    issued = _date(view.valid_from)
     if issued is not None:
         fields.update(issueYear=issued.year, issueMonth=issued.month)
-    expires = _date(view["valid_until"])
+    expires = _date(view.valid_until)
     if expires is not None:
         fields.update(expirationYear=expires.year, expirationMonth=expires.month)
     return "https://www.linkedin.com/profile/add?" + urlencode(fields)
