@@ -18,9 +18,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from credstack.adapters.certificate_pdf import MEDIA_TYPE as CERTIFICATE_MEDIA_TYPE
+from credstack.adapters.certificate_pdf import render_certificate
 from credstack.ob.credential_summary import summarise_credential
 from credstack.services.awards import show_award
-from credstack.services.exports import ExportFormat, export_credential
+from credstack.services.exports import ExportFormat, export_credential, printable_credential
 from credstack.services.status import published_list
 from credstack.web.auth import deps_of
 from credstack.web.problems import Problem
@@ -102,7 +104,7 @@ def credential(request: Request, award_id: str) -> Response:
         page_url=page_url,
         downloads={
             fmt: str(request.url_for("download", award_id=award.id, fmt=fmt))
-            for fmt in ("json", "png", "svg")
+            for fmt in ("json", "png", "svg", "pdf")
         },
         linkedin=_linkedin_url(document, page_url, award.id),
     )
@@ -112,17 +114,33 @@ def credential(request: Request, award_id: str) -> Response:
 @router.get(
     "/credentials/{award_id}/download/{fmt}",
     tags=["Public"],
-    summary="Download a credential: json, png or svg (images carry the credential baked in)",
+    summary="Download a credential: json, png or svg (images carry the credential baked in), "
+    "or pdf (a printable certificate with a QR code of the credential's page)",
 )
 def download(request: Request, award_id: str, fmt: str) -> Response:
+    if fmt == "pdf":
+        return _certificate(request, award_id)
     if fmt not in ("json", "png", "svg"):
-        raise Problem(404, f"no download format '{fmt}' (json, png or svg)")
+        raise Problem(404, f"no download format '{fmt}' (json, png, svg or pdf)")
     exported = export_credential(deps_of(request), award_id, ExportFormat(fmt))
     name = f"credential-{award_id}{exported.suffix}"
     return Response(
         exported.content,
         media_type=exported.media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _certificate(request: Request, award_id: str) -> Response:
+    """The printable certificate, shown by the browser (``inline``: the way to its print
+    dialogue) and saved under its own name. Revoked, suspended or expired credentials get
+    theirs too, stamped with that standing (decision 0021)."""
+    printable = printable_credential(deps_of(request), award_id)
+    name = f"credential-{printable.award.id}.pdf"
+    return Response(
+        render_certificate(printable),
+        media_type=CERTIFICATE_MEDIA_TYPE,
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
     )
 
 
