@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 import segno
@@ -56,11 +57,12 @@ _STAMP = (170, 20, 30)
 _PAGE_W, _PAGE_H = 297.0, 210.0
 _LEFT, _RIGHT = 20.0, 277.0
 _BODY_RIGHT = 212.0  # the text column ends here; the QR code sits to its right
-_BODY_TOP, _BODY_BOTTOM = 113.0, 174.0
+_BODY_BOTTOM = 174.0
+_BODY_LOWEST_TOP = 113.0  # where the column starts at the latest (a heading of many lines)
 _QR_SIZE = 44.0
 _LABEL_W = 40.0
 _BODY_SIZES = (10.0, 9.5, 9.0, 8.5, 8.0, 7.5)
-_GAP = 0.35  # between two items, in lines
+_GAP = 0.5  # between parts (description, details, outcomes), in lines
 _MORE = "… (the rest is on the credential page: scan the QR code)"
 _PT = 0.3528  # millimetres per point
 
@@ -111,6 +113,7 @@ class _Page:
         pdf.add_page()
         self.pdf = pdf
         self.lost_characters = False
+        self.body_top = _BODY_LOWEST_TOP  # moved up under a short heading
 
     def clean(self, text: str, *, one_line: bool = True) -> str:
         """``text`` as it can be printed: NFC, controls out, unprintable characters as "?"."""
@@ -207,10 +210,11 @@ def _heading(
         y = page.centred(y + 1, "has earned", 12, colour=_GREY)
     else:
         y = page.centred(y, "This certifies that the holder of this credential has earned", 12)
-    page.centred(y + 1, page.clean(name), 22, bold=True)
+    y = page.centred(y + 1, page.clean(name), 22, bold=True)
+    page.body_top = min(_BODY_LOWEST_TOP, y + 9)
     pdf.set_draw_color(*_RULE)
     pdf.set_line_width(0.25)
-    pdf.line(_LEFT, _BODY_TOP - 4, _RIGHT, _BODY_TOP - 4)
+    pdf.line(_LEFT, page.body_top - 4, _RIGHT, page.body_top - 4)
 
 
 def _items(summary: CredentialSummary) -> list[_Item]:
@@ -242,15 +246,19 @@ class _Row:
     first: bool
 
 
-def _rows(page: _Page, items: list[_Item], size: float) -> list[_Row]:
-    """Every line of ``items`` at font ``size``, in order (nothing is drawn)."""
-    rows = []
+def _rows(page: _Page, items: list[_Item], size: float) -> tuple[list[_Row], bool]:
+    """The lines of ``items`` at font ``size``, in order, and whether they are all of them:
+    laying out stops once the column is full, so a long credential costs no more than a
+    full column (nothing is drawn)."""
+    rows: list[_Row] = []
     for item in items:
+        if _height(rows, size) > _BODY_BOTTOM - page.body_top:
+            return rows, False
         page.style(size, bold=item.heading)
         text = page.clean(item.text, one_line=item.label is not None or item.bullet)
         lines = page.lines(_text_width(item), text, _line(size))
         rows += [_Row(item, line, number == 0) for number, line in enumerate(lines)]
-    return rows
+    return rows, _height(rows, size) <= _BODY_BOTTOM - page.body_top
 
 
 def _line(size: float) -> float:
@@ -258,9 +266,18 @@ def _line(size: float) -> float:
 
 
 def _height(rows: list[_Row], size: float) -> float:
-    """Rows take a line each; a new item starts a third of a line lower."""
-    starts = sum(1 for row in rows[1:] if row.first)
-    return _line(size) * (len(rows) + _GAP * starts)
+    """Rows take a line each; a new part starts half a line lower."""
+    parts = sum(1 for before, row in pairwise(rows) if _starts_part(before, row))
+    return _line(size) * (len(rows) + _GAP * parts)
+
+
+def _starts_part(before: _Row, row: _Row) -> bool:
+    """Whether ``row`` begins another kind of entry than ``before``'s (the description, the
+    labelled details, the outcomes under their heading)."""
+    if not row.first:
+        return False
+    kind = (row.item.label is not None, row.item.bullet or row.item.heading)
+    return kind != (before.item.label is not None, before.item.bullet or before.item.heading)
 
 
 def _text_width(item: _Item) -> float:
@@ -268,33 +285,26 @@ def _text_width(item: _Item) -> float:
     return full - _LABEL_W if item.label else full - 5 if item.bullet else full
 
 
-def _fitting(page: _Page, items: list[_Item]) -> tuple[float, list[_Row]]:
-    """The largest of ``_BODY_SIZES`` at which the column fits, and its rows; else the
-    smallest. Height grows about as the square of the size, so the first guess below the
-    largest is made from that, and only checked."""
-    room = _BODY_BOTTOM - _BODY_TOP
-    sizes = list(_BODY_SIZES)
-    while True:
-        size = sizes.pop(0)
-        rows = _rows(page, items, size)
-        height = _height(rows, size)
-        if height <= room or not sizes:
-            return size, rows
-        guess = size * (room / height) ** 0.5
-        sizes = [s for s in sizes if s <= guess] or sizes[-1:]
+def _fitting(page: _Page, items: list[_Item]) -> tuple[float, list[_Row], bool]:
+    """The largest of ``_BODY_SIZES`` at which the column fits, its rows, and whether they
+    all fit (else the smallest size and the rows that were laid out)."""
+    for size in _BODY_SIZES:
+        rows, complete = _rows(page, items, size)
+        if complete:
+            break
+    return size, rows, complete
 
 
 def _body(page: _Page, items: list[_Item]) -> None:
     """The column of what it certifies, at the largest size at which it fits; when it does
     not fit even at the smallest, it is cut short with a pointer to the page, which shows
     all of it."""
-    size, rows = _fitting(page, items)
+    size, rows, complete = _fitting(page, items)
     line = _line(size)
-    cut = _height(rows, size) > _BODY_BOTTOM - _BODY_TOP
-    y = _BODY_TOP
+    y = page.body_top
     for index, row in enumerate(rows):
-        step = line * _GAP if row.first and index else 0.0
-        if cut and y + step + 2 * line > _BODY_BOTTOM:  # keep a line for the pointer
+        step = line * _GAP if index and _starts_part(rows[index - 1], row) else 0.0
+        if not complete and y + step + 2 * line > _BODY_BOTTOM:  # a line for the pointer
             _draw_row(page, _Row(_Item(_MORE), _MORE, first=False), y, size)
             return
         y += step
@@ -328,7 +338,7 @@ def _qr_code(page: _Page, url: str) -> None:
     matrix = code.matrix
     module = _QR_SIZE / len(matrix)
     left = _RIGHT - _QR_SIZE
-    top = _BODY_TOP + 1  # 4 modules and more below the rule: the quiet zone QR needs
+    top = page.body_top + 1  # 4 modules and more below the rule: the quiet zone QR needs
     pdf.set_fill_color(0, 0, 0)
     for row, cells in enumerate(matrix):
         for start, length in _runs(cells):
@@ -341,7 +351,7 @@ def _qr_code(page: _Page, url: str) -> None:
                 style="F",
             )
     page.style(7, colour=_GREY)
-    pdf.set_xy(left - 3, top + _QR_SIZE + 2)
+    pdf.set_xy(left - 3, top + _QR_SIZE + 5)  # below the quiet zone
     pdf.multi_cell(
         _QR_SIZE + 6, 3, page.clean(url), align=Align.C, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN
     )
