@@ -191,13 +191,16 @@ def _footer(page: Page, summary: CredentialSummary, printable: PrintableCredenti
     pdf.cell(RIGHT - LEFT, 3.8, f"Credential ID: {shown_id}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     withdrawn = printable.standing is not Standing.VALID
     page.style(8, bold=withdrawn, colour=STAMP if withdrawn else INK)
-    text = _standing_line(printable)
+    pdf.multi_cell(RIGHT - LEFT, 3.6, _standing_line(printable), new_x=XPos.LMARGIN)
     if page.lost_characters:
-        text += (
-            f' "{MISSING}" stands for a character this certificate\'s font cannot print; the '
-            "credential and its page hold the exact text."
+        page.style(8, colour=GREY)
+        pdf.multi_cell(
+            RIGHT - LEFT,
+            3.6,
+            f'"{MISSING}" stands for a character this certificate\'s font cannot print; the '
+            "credential and its page hold the exact text.",
+            new_x=XPos.LMARGIN,
         )
-    pdf.multi_cell(RIGHT - LEFT, 3.6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _standing_line(printable: PrintableCredential) -> str:
