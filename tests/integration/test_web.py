@@ -192,7 +192,7 @@ def test_downloads_carry_the_credential(client: TestClient, award: Award) -> Non
         image = client.get(f"/credentials/{award.id}/download/{fmt}")
         assert image.headers["content-type"] == media
         assert json.loads(unbake(image.content)) == json.loads(award.credential)
-    assert_problem(client.get(f"/credentials/{award.id}/download/pdf"), 404, "pdf")
+    assert_problem(client.get(f"/credentials/{award.id}/download/gif"), 404, "gif")
 
 
 def test_an_unknown_credential_route_or_method_is_a_problem(client: TestClient) -> None:

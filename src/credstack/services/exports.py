@@ -4,21 +4,36 @@ JSON is the stored text itself. The VC-JWT is signed the first time it is asked 
 same key that signed the JSON, and then stored, so that every later export gives the same
 bytes. Images carry the stored JSON baked in (OB 3.0 §5.3), on the definition's own picture
 when it has one in that format, else on a generated one.
+
+A printable certificate is not a credential (nothing on paper verifies): the service gives
+what one is drawn from (``printable_credential``): the award, its badge as a PNG, the page
+address a QR code leads to, and its standing now; the PDF itself is drawn at the edge
+(``credstack.adapters.certificate_pdf``, docs/decisions/0021-printable-certificate.md).
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import enum
 import json
 from dataclasses import dataclass
 
+from credstack.domain.achievements import AchievementVersion
+from credstack.domain.awards import Award
 from credstack.domain.badge_images import default_badge_png, default_badge_svg
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import signing_key
 from credstack.vc import bake, sign_jwt
 
-__all__ = ["ExportFormat", "ExportedCredential", "export_credential"]
+__all__ = [
+    "ExportFormat",
+    "ExportedCredential",
+    "PrintableCredential",
+    "Standing",
+    "export_credential",
+    "printable_credential",
+]
 
 
 class ExportFormat(enum.StrEnum):
@@ -62,18 +77,72 @@ def export_credential(deps: ServiceDeps, award_id: str, fmt: ExportFormat) -> Ex
             content = token.encode("ascii")
         else:
             version = uow.achievements.version(award.achievement_id, award.achievement_version)
-            issuer = uow.issuers.get(award.issuer_id)
-            picture = _picture(version.spec.image, fmt)
-            if picture is None:
-                title = version.spec.name
-                seed = award.achievement_id
-                picture = (
-                    default_badge_png(title, seed=seed)
-                    if fmt is ExportFormat.PNG
-                    else default_badge_svg(title, issuer=issuer.name, seed=seed)
+            if fmt is ExportFormat.PNG:
+                picture = _badge_png(award, version)
+            else:
+                issuer = uow.issuers.get(award.issuer_id)
+                picture = _picture(version.spec.image, fmt) or default_badge_svg(
+                    version.spec.name, issuer=issuer.name, seed=award.achievement_id
                 )
             content = bake(picture, award.credential)
     return ExportedCredential(content, media_type, suffix)
+
+
+class Standing(enum.StrEnum):
+    """Where a credential stands now, as a printed certificate must say."""
+
+    VALID = "valid"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class PrintableCredential:
+    """What a printable certificate of one award is drawn from.
+
+    ``badge_png`` is the picture the PNG download carries, unbaked; ``page_url`` is the
+    credential's page under the installation's public URL (it shows a live verification);
+    ``since`` is when the standing began (revoked, suspended, expired), else ``None``.
+    """
+
+    award: Award
+    badge_png: bytes
+    page_url: str
+    standing: Standing
+    since: dt.datetime | None
+
+
+def printable_credential(deps: ServiceDeps, award_id: str) -> PrintableCredential:
+    """The parts of ``award_id``'s certificate (award or credential id; ``NotFoundError``)."""
+    with deps.uow() as uow:
+        award = uow.awards.get(award_id)
+        version = uow.achievements.version(award.achievement_id, award.achievement_version)
+        picture = _badge_png(award, version)
+    standing, since = _standing(award, deps.clock.now())
+    page_url = f"{deps.public_url}/credentials/{award.id}"
+    return PrintableCredential(award, picture, page_url, standing, since)
+
+
+def _standing(award: Award, now: dt.datetime) -> tuple[Standing, dt.datetime | None]:
+    """Revocation first (it is final), then suspension, then the validity period."""
+    state = award.state
+    if state.revoked_at is not None:
+        return Standing.REVOKED, state.revoked_at
+    if state.suspended_at is not None:
+        return Standing.SUSPENDED, state.suspended_at
+    # as verification judges it: still valid at the very instant of validUntil
+    if award.valid_until is not None and award.valid_until < now:
+        return Standing.EXPIRED, award.valid_until
+    return Standing.VALID, None
+
+
+def _badge_png(award: Award, version: AchievementVersion) -> bytes:
+    """The definition's PNG picture, else the default badge drawn from its title."""
+    picture = _picture(version.spec.image, ExportFormat.PNG)
+    if picture is None:
+        picture = default_badge_png(version.spec.name, seed=award.achievement_id)
+    return picture
 
 
 def _picture(image: str | None, fmt: ExportFormat) -> bytes | None:

@@ -18,8 +18,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from credstack.adapters.certificate_pdf import MEDIA_TYPE as CERTIFICATE_MEDIA_TYPE
+from credstack.adapters.certificate_pdf import render_certificate
+from credstack.ob.credential_summary import summarise_credential
 from credstack.services.awards import show_award
-from credstack.services.exports import ExportFormat, export_credential
+from credstack.services.exports import ExportFormat, export_credential, printable_credential
 from credstack.services.status import published_list
 from credstack.web.auth import deps_of
 from credstack.web.problems import Problem
@@ -94,14 +97,14 @@ def credential(request: Request, award_id: str) -> Response:
     report = verify_here(request, award.credential)
     page_url = str(request.url_for("credential", award_id=award.id))
     html = TEMPLATES.get_template("credential.html").render(
-        view=_view(document),
+        view=summarise_credential(document),
         report=report,
         verified=verified(report),
         award_id=award.id,
         page_url=page_url,
         downloads={
             fmt: str(request.url_for("download", award_id=award.id, fmt=fmt))
-            for fmt in ("json", "png", "svg")
+            for fmt in ("json", "png", "svg", "pdf")
         },
         linkedin=_linkedin_url(document, page_url, award.id),
     )
@@ -111,17 +114,33 @@ def credential(request: Request, award_id: str) -> Response:
 @router.get(
     "/credentials/{award_id}/download/{fmt}",
     tags=["Public"],
-    summary="Download a credential: json, png or svg (images carry the credential baked in)",
+    summary="Download a credential: json, png or svg (images carry the credential baked in), "
+    "or pdf (a printable certificate with a QR code of the credential's page)",
 )
 def download(request: Request, award_id: str, fmt: str) -> Response:
+    if fmt == "pdf":
+        return _certificate(request, award_id)
     if fmt not in ("json", "png", "svg"):
-        raise Problem(404, f"no download format '{fmt}' (json, png or svg)")
+        raise Problem(404, f"no download format '{fmt}' (json, png, svg or pdf)")
     exported = export_credential(deps_of(request), award_id, ExportFormat(fmt))
     name = f"credential-{award_id}{exported.suffix}"
     return Response(
         exported.content,
         media_type=exported.media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _certificate(request: Request, award_id: str) -> Response:
+    """The printable certificate, shown by the browser (``inline``: the way to its print
+    dialogue) and saved under its own name. Revoked, suspended or expired credentials get
+    theirs too, stamped with that standing (decision 0021)."""
+    printable = printable_credential(deps_of(request), award_id)
+    name = f"credential-{printable.award.id}.pdf"
+    return Response(
+        render_certificate(printable),
+        media_type=CERTIFICATE_MEDIA_TYPE,
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
     )
 
 
@@ -142,70 +161,20 @@ def status_list(request: Request, issuer_id: str, number: int, purpose: str) -> 
     )
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _view(document: dict[str, Any]) -> dict[str, Any]:
-    """What the page shows, read from the signed credential (never from the database, so
-    the page says what the credential says)."""
-    issuer = document.get("issuer")
-    issuer_name = issuer.get("name") if isinstance(issuer, dict) else issuer
-    subject: Any = next(iter(_as_list(document.get("credentialSubject"))), {})
-    achievement = subject.get("achievement", {}) if isinstance(subject, dict) else {}
-    image = achievement.get("image")
-    learner = next(
-        (
-            entry.get("identityHash")
-            for entry in _as_list(subject.get("identifier"))
-            if isinstance(entry, dict)
-            and entry.get("identityType") == "name"
-            and entry.get("hashed") is False
-        ),
-        None,
-    )
-    elements = achievement.get("microCredential") or {}
-    criteria = achievement.get("criteria") or {}
-    return {
-        "name": achievement.get("name") or document.get("name"),
-        "description": achievement.get("description"),
-        "criteria": criteria.get("narrative") if isinstance(criteria, dict) else None,
-        "image": image.get("id") if isinstance(image, dict) else image,
-        "issuer": issuer_name,
-        "learner": learner,
-        "valid_from": document.get("validFrom"),
-        "valid_until": document.get("validUntil"),
-        "skills": [
-            a.get("targetName")
-            for a in _as_list(achievement.get("alignment"))
-            if isinstance(a, dict)
-        ],
-        "outcomes": _as_list(elements.get("learningOutcome")),
-        "workload": elements.get("notionalWorkloadHours"),
-        "ects": elements.get("ectsCredits"),
-        "level": elements.get("eqfLevel"),
-        "assessment": elements.get("assessmentType"),
-        "quality": elements.get("qualityAssurance"),
-        "results": [r.get("value") for r in _as_list(subject.get("result")) if isinstance(r, dict)],
-    }
-
-
 def _linkedin_url(document: dict[str, Any], page_url: str, award_id: str) -> str:
     """LinkedIn's "Add licence or certification" form, filled in."""
-    view = _view(document)
+    view = summarise_credential(document)
     fields: dict[str, Any] = {
         "startTask": "CERTIFICATION_NAME",
-        "name": view["name"] or "",
-        "organizationName": view["issuer"] or "",
+        "name": view.name or "",
+        "organizationName": view.issuer or "",
         "certUrl": page_url,
         "certId": award_id,
     }
-    issued = _date(view["valid_from"])
+    issued = _date(view.valid_from)
     if issued is not None:
         fields.update(issueYear=issued.year, issueMonth=issued.month)
-    expires = _date(view["valid_until"])
+    expires = _date(view.valid_until)
     if expires is not None:
         fields.update(expirationYear=expires.year, expirationMonth=expires.month)
     return "https://www.linkedin.com/profile/add?" + urlencode(fields)
