@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import time
 from typing import Any
 
 import pypdf
@@ -109,13 +108,3 @@ def test_the_same_credential_gives_the_same_bytes() -> None:
     assert render_certificate(printable(credential())) == render_certificate(
         printable(credential())
     )
-
-
-def test_one_render_takes_well_under_a_second() -> None:
-    """The budget is 100 ms on a quiet machine (decision 0021); a shared CI machine gets
-    slack, but a render that crept to seconds would fail here."""
-    parts = printable(credential(microCredential={"learningOutcome": ["x " * 40] * 12}))
-    render_certificate(parts)  # fonts read once per process
-    started = time.perf_counter()
-    render_certificate(parts)
-    assert time.perf_counter() - started < 1.0
