@@ -42,6 +42,9 @@ APP_TABLES = {
     "users",
     "memberships",
     "api_tokens",
+    "award_jobs",
+    "award_job_inputs",
+    "award_job_lines",
 }
 
 
