@@ -19,7 +19,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from credstack.domain.award_jobs import (
     AwardItem,
@@ -105,6 +105,7 @@ class _Run:
     claim: int
     shutdown: threading.Event
     flush_every: int = BATCH_SIZE
+    on_progress: Callable[[AwardJob], None] | None = None
     beat_seconds: float = 2.0
     done: set[int] = dataclasses.field(default_factory=set)
     lines: list[ReportLine] = dataclasses.field(default_factory=list)
@@ -132,8 +133,12 @@ class _Run:
         self.last_flush = time.monotonic()
         if job is None:
             self.lost = True
-        elif job.cancel_requested:
-            self.cancel = True
+            return
+        if self.on_progress is not None:
+            self.on_progress(job)
+        # read after the callback: it may be what cancelled the job
+        with self.deps.uow() as uow:
+            self.cancel = self.cancel or uow.award_jobs.get(self.job.id).cancel_requested
 
     def feed(self, rows: Iterable[RowInput]) -> Iterator[RowInput]:
         """Rows not yet reported, until the run is told to stop; the pipeline then finishes
@@ -224,8 +229,12 @@ class JobRunner:
         poll_seconds: float = 1.0,
         stale_after: dt.timedelta = dt.timedelta(seconds=60),
         flush_every: int = BATCH_SIZE,
+        on_progress: Callable[[AwardJob], None] | None = None,
     ) -> None:
+        """``on_progress`` is told the job each time its progress is committed (a view that
+        follows it)."""
         self.deps = deps
+        self.on_progress = on_progress
         self.poll_seconds = poll_seconds
         self.stale_after = stale_after
         self.flush_every = flush_every
@@ -283,7 +292,9 @@ class JobRunner:
 
     def run(self, job: AwardJob) -> None:
         """Run a job this runner has claimed (``job.claim`` is its claim number)."""
-        run = _Run(self.deps, job, job.claim, self._stop, flush_every=self.flush_every)
+        run = _Run(
+            self.deps, job, job.claim, self._stop, self.flush_every, on_progress=self.on_progress
+        )
         with self.deps.uow() as uow:
             run.done = uow.award_jobs.reported_rows(job.id)
         status, message = JobStatus.SUCCEEDED, None

@@ -1,0 +1,314 @@
+"""The issuer API's bulk awards: a cohort as a background job, its progress and its report.
+
+``POST .../award-jobs`` takes the cohort CSV of ``credstack award --csv`` (``text/csv``, with
+``?achievement=``) or JSON awards in the shape of the issue-one body (a list, or
+``{"awards": [...]}``), checks it whole, stores it and answers 202 with the job; a runner
+(``services.award_job_runner``, started with the application) issues it. The body is
+streamed to a spool file (memory up to 1 MB, then disk) and from there to the database in
+chunks, so a large cohort is never held twice; its own size limit is ``max_job_body``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from credstack.domain.award_jobs import AwardItem, AwardJob, ReportLine
+from credstack.domain.errors import InvalidInputError
+from credstack.services.accounts import require
+from credstack.services.award_jobs import (
+    cancel_job,
+    list_jobs,
+    report_lines,
+    show_job,
+    submit_csv_job,
+    submit_json_job,
+)
+from credstack.services.deps import ServiceDeps
+from credstack.web.auth import Caller, deps_of
+from credstack.web.issuer_api import AwardIn
+from credstack.web.problems import Problem
+from credstack.web.vc_api import json_bytes
+
+__all__ = ["SUBMIT_PATH", "router"]
+
+PREFIX = "/api/v1/organisations/{issuer_id}"
+#: the submit route's path as a regular expression, for its own body limit (``BodyLimit``)
+SUBMIT_PATH = r"/api/v1/organisations/[^/]+/award-jobs/?"
+_SPOOL_BYTES = 1 << 20
+
+router = APIRouter(prefix=PREFIX, tags=["Issuer API: award jobs"])
+
+_JOB_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"type": "array", "items": {"$ref": "#/components/schemas/AwardIn"}},
+                        {
+                            "type": "object",
+                            "properties": {
+                                "awards": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/AwardIn"},
+                                }
+                            },
+                            "required": ["awards"],
+                        },
+                    ]
+                }
+            },
+        },
+        "description": "the cohort CSV of credstack award --csv (with ?achievement=), or "
+        "a list of awards as the body of POST .../awards",
+    }
+}
+
+
+def _job_out(job: AwardJob) -> dict[str, Any]:
+    base = f"/api/v1/organisations/{job.issuer_id}/award-jobs/{job.id}"
+    return {
+        "id": job.id,
+        "status": job.status.value,
+        "achievement": job.achievement_id,
+        "submittedBy": job.submitted_by,
+        "total": job.total,
+        "done": job.done,
+        "percent": job.percent,
+        "issued": job.issued,
+        "alreadyIssued": job.already_issued,
+        "errors": job.errors,
+        "cancelRequested": job.cancel_requested,
+        "createdAt": job.created_at.isoformat(),
+        "startedAt": job.started_at.isoformat() if job.started_at else None,
+        "finishedAt": job.finished_at.isoformat() if job.finished_at else None,
+        "heartbeatAt": job.heartbeat_at.isoformat() if job.heartbeat_at else None,
+        "message": job.message,
+        "links": {
+            "self": base,
+            "report": f"{base}/report",
+            "reportCsv": f"{base}/report?format=csv",
+            "cancel": f"{base}/cancel",
+        },
+    }
+
+
+def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json_bytes(value), status, headers, media_type="application/json")
+
+
+def _media(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _item(data: Any) -> AwardItem | str:
+    """One award of the request, or why it is not one (that row's error in the report)."""
+    try:
+        body = AwardIn.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "award"
+        return f"{where}: {first['msg']}"
+    return AwardItem(
+        achievement_id=body.achievement,
+        email=body.recipient.email,
+        did=body.recipient.did,
+        name=body.recipient.name,
+        narrative=body.narrative,
+        evidence_url=body.evidence_url,
+        result=body.result,
+        valid_until=body.valid_until,
+        source_id=body.source_id,
+    )
+
+
+def _json_items(spool: IO[bytes]) -> list[AwardItem | str]:
+    """The request's awards; ``InvalidInputError`` when the body is not JSON of that shape."""
+    spool.seek(0)
+    try:
+        data = json.load(spool)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise InvalidInputError(f"body: not JSON ({str(error).splitlines()[0]})") from None
+    if isinstance(data, dict) and set(data) == {"awards"}:
+        data = data["awards"]
+    if not isinstance(data, list):
+        raise InvalidInputError('body: send a list of awards, or {"awards": [...]}')
+    if not data:
+        raise InvalidInputError("body: the list of awards is empty")
+    return [_item(item) for item in data]
+
+
+def _submit(
+    deps: ServiceDeps,
+    issuer_id: str,
+    token_id: str,
+    media: str,
+    achievement: str | None,
+    spool: IO[bytes],
+) -> AwardJob:
+    if media == "text/csv":
+        if achievement is None:
+            raise InvalidInputError("achievement: a CSV job names it: ?achievement=<id>")
+        job = submit_csv_job(deps, issuer_id, token_id, achievement, spool)
+    else:
+        job = submit_json_job(deps, issuer_id, token_id, _json_items(spool))
+    return job
+
+
+@router.post(
+    "/award-jobs",
+    status_code=202,
+    summary="Award a cohort (CSV or JSON) as a background job",
+    openapi_extra=_JOB_BODY,
+)
+async def submit(
+    request: Request,
+    issuer_id: str,
+    caller: Caller,
+    achievement: Annotated[
+        str | None, Query(max_length=64, description="the achievement of a CSV job")
+    ] = None,
+) -> Response:
+    require(caller, issuer_id, "awards:write")
+    media = _media(request)
+    if media not in ("text/csv", "application/json"):
+        raise Problem(415, "send the cohort as text/csv or application/json")
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
+        async for chunk in request.stream():
+            spool.write(chunk)
+        if getattr(request.state, "body_cut", False):  # too large: nothing is stored
+            raise Problem(413, "the request body is too large")
+        job = await run_in_threadpool(
+            _submit, deps_of(request), issuer_id, caller.token_id, media, achievement, spool
+        )
+    location = f"{request.url.path.rstrip('/')}/{job.id}"
+    return _json(_job_out(job), 202, {"Location": location})
+
+
+@router.get("/award-jobs", summary="The organisation's award jobs, newest first")
+def jobs(
+    request: Request,
+    issuer_id: str,
+    caller: Caller,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    require(caller, issuer_id, "awards:read")
+    total, page = list_jobs(deps_of(request), issuer_id, offset=offset, limit=limit)
+    links = []
+    base = str(request.url.remove_query_params(["limit", "offset"]))
+    if offset + limit < total:
+        links.append(f'<{base}?limit={limit}&offset={offset + limit}>; rel="next"')
+    if offset > 0:
+        links.append(f'<{base}?limit={limit}&offset={max(0, offset - limit)}>; rel="prev"')
+    headers = {"X-Total-Count": str(total)}
+    if links:
+        headers["Link"] = ", ".join(links)
+    return _json([_job_out(job) for job in page], headers=headers)
+
+
+@router.get("/award-jobs/{job_id}", summary="An award job: status, counts and progress")
+def job(request: Request, issuer_id: str, job_id: str, caller: Caller) -> Response:
+    require(caller, issuer_id, "awards:read")
+    return _json(_job_out(show_job(deps_of(request), issuer_id, job_id)))
+
+
+@router.post(
+    "/award-jobs/{job_id}/cancel",
+    summary="Cancel an award job (a running one stops after its batch; what it issued stays)",
+)
+def cancel(request: Request, issuer_id: str, job_id: str, caller: Caller) -> Response:
+    require(caller, issuer_id, "awards:write")
+    return _json(_job_out(cancel_job(deps_of(request), issuer_id, job_id)))
+
+
+_CSV_COLUMNS = ("row", "id", "outcome", "award_id", "credential_url", "message")
+
+
+def _line_out(deps: ServiceDeps, line: ReportLine) -> dict[str, Any]:
+    url = f"{deps.public_url}/credentials/{line.award_id}" if line.award_id else None
+    return {
+        "row": line.row,
+        "id": line.source_id,
+        "outcome": line.outcome.value,
+        "awardId": line.award_id,
+        "credentialUrl": url,
+        "message": line.message,
+    }
+
+
+def _cell(value: Any) -> str:
+    """A report cell; text a spreadsheet would run as a formula is quoted (OWASP CSV
+    injection), since ids and messages quote what the provider's file held."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_report(deps: ServiceDeps, lines: Iterator[ReportLine]) -> Iterator[str]:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(_CSV_COLUMNS)
+    for line in lines:
+        item = _line_out(deps, line)
+        writer.writerow(_cell(item[key]) for key in ("row", "id", "outcome", "awardId",
+                                                   "credentialUrl", "message"))  # fmt: skip
+        if out.tell() > 65536:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def _json_report(deps: ServiceDeps, lines: Iterator[ReportLine]) -> Iterator[bytes]:
+    yield b"["
+    for number, line in enumerate(lines):
+        yield (b"," if number else b"") + json_bytes(_line_out(deps, line))
+    yield b"]"
+
+
+@router.get(
+    "/award-jobs/{job_id}/report",
+    summary="One line per input row: its outcome, the award and its URL, or the error",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
+def report(
+    request: Request,
+    issuer_id: str,
+    job_id: str,
+    caller: Caller,
+    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
+) -> Response:
+    require(caller, issuer_id, "awards:read")
+    deps = deps_of(request)
+    lines = report_lines(deps, issuer_id, job_id)
+    first = next(lines, None)  # the job's existence is checked before the answer starts
+
+    def all_lines() -> Iterator[ReportLine]:
+        if first is not None:
+            yield first
+            yield from lines
+
+    wants_csv = format == "csv" or (
+        format is None and "text/csv" in request.headers.get("accept", "")
+    )
+    if wants_csv:
+        return StreamingResponse(
+            _csv_report(deps, all_lines()),
+            media_type="text/csv; charset=utf-8",
+            headers={"Vary": "Accept"},
+        )
+    return StreamingResponse(
+        _json_report(deps, all_lines()), media_type="application/json", headers={"Vary": "Accept"}
+    )
