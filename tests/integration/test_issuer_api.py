@@ -14,9 +14,11 @@ from fastapi.testclient import TestClient
 
 from credstack.domain.accounts import Role
 from credstack.domain.achievements import AchievementSpec
+from credstack.domain.award_jobs import AwardItem
 from credstack.domain.awards import AwardRequest, Recipient
 from credstack.services.accounts import create_token, create_user, revoke_token, set_role
 from credstack.services.achievements import publish_achievement, save_achievement
+from credstack.services.award_jobs import submit_json_job
 from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer
@@ -73,6 +75,9 @@ class World:
         )
         revoke_token(deps, "acme", revoked)
         self.tokens["malformed"] = "cst_nonsense"
+        self.job = submit_json_job(
+            deps, "acme", "token", [AwardItem("acme-101", email="job@acme.example")]
+        )
 
     def _token(self, email: str, org: str, scopes: set[str]) -> str:
         return self._token_with_id(email, org, scopes)[1]
@@ -89,7 +94,10 @@ def world(deps: ServiceDeps) -> World:
 
 @pytest.fixture
 def client(world: World, clock: FixedClock) -> Iterator[TestClient]:
-    app = create_app(world.deps, clock=lambda: clock.now() + dt.timedelta(minutes=1))
+    # jobs are not run here: the table cancels a queued one (tests/integration/test_award_jobs)
+    app = create_app(
+        world.deps, clock=lambda: clock.now() + dt.timedelta(minutes=1), run_jobs=False
+    )
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -98,7 +106,11 @@ def call(
     client: TestClient, world: World, caller: str | None, method: str, path: str, body: Any
 ) -> httpx.Response:
     headers = {} if caller is None else {"authorization": f"Bearer {world.tokens[caller]}"}
-    path = path.format(acme_award=world.awards["acme"].id, globex_award=world.awards["globex"].id)
+    path = path.format(
+        acme_award=world.awards["acme"].id,
+        globex_award=world.awards["globex"].id,
+        acme_job=world.job.id,
+    )
     return client.request(method, path, json=body, headers=headers)
 
 
@@ -121,6 +133,11 @@ ENDPOINTS = [
     ),
     ("GET", f"{ORG}/achievements/acme-101", None, "achievements:read", 200),
     ("POST", f"{ORG}/achievements/acme-draft/publish", None, "achievements:write", 200),
+    ("POST", f"{ORG}/award-jobs", [ISSUE], "awards:write", 202),
+    ("GET", f"{ORG}/award-jobs", None, "awards:read", 200),
+    ("GET", f"{ORG}/award-jobs/{{acme_job}}", None, "awards:read", 200),
+    ("GET", f"{ORG}/award-jobs/{{acme_job}}/report", None, "awards:read", 200),
+    ("POST", f"{ORG}/award-jobs/{{acme_job}}/cancel", None, "awards:write", 200),
 ]
 #: callers and whether they hold each scope in acme
 SCOPES_OF = {
