@@ -397,3 +397,21 @@ def test_a_runner_stopped_mid_job_gives_it_back_and_the_next_one_finishes_it(
     assert (finished.status, finished.done, finished.issued) == (JobStatus.SUCCEEDED, 1500, 1500)
     assert client.get(location).json()["status"] == "succeeded"
     assert len(awards_of(world)) == 1501
+
+
+def test_text_that_is_not_unicode_is_a_row_error_not_a_server_error(
+    client: TestClient, world: World
+) -> None:
+    body = (
+        '[{"achievement": "acme-101", "recipient": {"email": "\\ud800@acme.example"}},'
+        ' {"achievement": "acme-101", "recipient": {"email": "fine@acme.example"}}]'
+    )
+    submitted = client.post(JOBS, content=body, headers={"content-type": "application/json"})
+    assert submitted.status_code == 202, submitted.text
+    finished = JobRunner(world.deps).run_once()
+    assert finished is not None
+    assert (finished.status, finished.issued, finished.errors) == (JobStatus.SUCCEEDED, 1, 1)
+    [bad, good] = report_lines(world.deps, "acme", finished.id)
+    assert bad.message is not None
+    assert "unicode" in bad.message.lower()
+    assert good.outcome is Outcome.ISSUED

@@ -129,7 +129,11 @@ def submit_json_job(
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
         for item in items:
             line = item.to_json() if isinstance(item, AwardItem) else {"error": item}
-            spool.write(json.dumps(line, ensure_ascii=False).encode() + b"\n")
+            try:
+                text = json.dumps(line, ensure_ascii=False).encode()
+            except UnicodeEncodeError:  # a lone surrogate (JSON's "\\ud800") is no text
+                text = json.dumps({"error": "the award holds text that is not Unicode"}).encode()
+            spool.write(text + b"\n")
             total += 1
         job = _new_job(deps, issuer_id, submitted_by, InputFormat.JSON_LINES, None, total)
         return _store(deps, job, spool)
