@@ -415,3 +415,27 @@ def test_text_that_is_not_unicode_is_a_row_error_not_a_server_error(
     assert bad.message is not None
     assert "unicode" in bad.message.lower()
     assert good.outcome is Outcome.ISSUED
+
+
+def test_the_cli_lists_shows_and_reports_jobs(
+    client: TestClient, world: World, database_url: str, tmp_path: Any, monkeypatch: Any
+) -> None:
+    from tests.integration.test_cli_support import Cli, one_line_error
+
+    job_id = submit_csv(client, "email,id\nz@acme.example,z-1\nbad,z-2\n").json()["id"]
+    JobRunner(world.deps).run_once()
+    cli = Cli(database_url, tmp_path / "data", monkeypatch)
+    listed = cli.ok("award-job", "list", "--issuer", "acme", "--json").json()
+    assert job_id in [job["id"] for job in listed]
+    shown = cli.ok("award-job", "show", job_id, "--json").json()
+    assert (shown["status"], shown["issued"], shown["errors"]) == ("succeeded", 1, 1)
+    assert (
+        "2 of 2 rows: issued 1, already issued 0, errors 1"
+        in cli.ok("award-job", "show", job_id).stdout
+    )
+    rows = list(csv.DictReader(io.StringIO(cli.ok("award-job", "report", job_id).stdout)))
+    assert [(r["row"], r["id"], r["outcome"]) for r in rows] == [
+        ("2", "z-1", "issued"),
+        ("3", "z-2", "error"),
+    ]
+    one_line_error(cli("award-job", "show", "nope"), "no award job 'nope'")

@@ -19,7 +19,7 @@ import hashlib
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO, TypeVar
 
 from credstack.domain.awards import AwardRequest, Recipient
@@ -93,10 +93,13 @@ class RowError:
 
     ``line`` is counted as in :class:`CsvAward`; ``message`` is a single line that starts
     with the column it concerns. A row's errors come in the order of CsvAward's fields.
+    ``source_id`` is the row's ``id`` cell when that cell is valid (a report names the row by
+    it); it is not compared.
     """
 
     line: int
     message: str
+    source_id: str | None = field(default=None, compare=False)
 
 
 class _FieldError(Exception):
@@ -258,7 +261,7 @@ def _parse_record(
     if duplicate:
         row.problems.append(duplicate)
     if row.problems:
-        yield from (RowError(line, message) for message in row.problems)
+        yield from (RowError(line, message, award.id) for message in row.problems)
     else:
         yield award
 

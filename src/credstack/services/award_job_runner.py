@@ -31,7 +31,7 @@ from credstack.domain.award_jobs import (
 )
 from credstack.domain.awards import AwardRequest, Recipient
 from credstack.domain.errors import ConflictError, CredstackError, InvalidInputError, NotFoundError
-from credstack.services.award_csv import award_requests, read_award_rows
+from credstack.services.award_csv import CsvAward, RowError, award_requests, read_award_rows
 from credstack.services.award_jobs import input_stream
 from credstack.services.bulk_awards import BATCH_SIZE, BulkOutcome, RowInput, issue_awards
 from credstack.services.deps import ServiceDeps
@@ -151,7 +151,7 @@ class _Run:
             if line in self.done:
                 continue
             if isinstance(item, AwardRequest) and item.source_id is not None:
-                self.source_ids[line] = item.source_id
+                self.source_ids[line] = item.source_id  # (a CSV's are noted as it is read)
             yield line, item
 
     def settle(self, outcome: BulkOutcome) -> None:
@@ -184,11 +184,20 @@ def _issue(run: _Run, achievement_id: str, rows: Iterable[RowInput]) -> None:
         run.settle(outcome)
 
 
+def _with_ids(run: _Run, rows: Iterable[CsvAward | RowError]) -> Iterator[CsvAward | RowError]:
+    """The CSV's rows, noting each row's own id (rows in error too) for its report line."""
+    for row in rows:
+        source_id = row.id if isinstance(row, CsvAward) else row.source_id
+        if source_id is not None and row.line not in run.done:
+            run.source_ids[row.line] = source_id
+        yield row
+
+
 def _run_csv(run: _Run) -> None:
     achievement_id = run.job.achievement_id
     assert achievement_id is not None
-    rows = award_requests(achievement_id, read_award_rows(_text(run.deps, run.job.id)))
-    _issue(run, achievement_id, rows)
+    rows = read_award_rows(_text(run.deps, run.job.id))
+    _issue(run, achievement_id, award_requests(achievement_id, _with_ids(run, rows)))
 
 
 def _run_json(run: _Run) -> None:

@@ -154,14 +154,15 @@ def input_stream(deps: ServiceDeps, job_id: str) -> Iterator[str]:
     yield decoder.decode(b"", final=True)
 
 
-def show_job(deps: ServiceDeps, issuer_id: str, job_id: str) -> AwardJob:
-    """The organisation's job; another organisation's is ``NotFoundError`` as an unknown."""
+def show_job(deps: ServiceDeps, issuer_id: str | None, job_id: str) -> AwardJob:
+    """The organisation's job; another organisation's is ``NotFoundError`` as an unknown.
+    ``issuer_id`` ``None``: any organisation's (the CLI, which has the whole database)."""
     with deps.uow() as uow:
         try:
             job = uow.award_jobs.get(job_id)
         except NotFoundError:
             job = None
-    if job is None or job.issuer_id != issuer_id:
+    if job is None or issuer_id not in (None, job.issuer_id):
         raise NotFoundError(f"no award job '{job_id}'")
     return job
 
@@ -176,7 +177,7 @@ def list_jobs(
         )
 
 
-def report_lines(deps: ServiceDeps, issuer_id: str, job_id: str) -> Iterator[ReportLine]:
+def report_lines(deps: ServiceDeps, issuer_id: str | None, job_id: str) -> Iterator[ReportLine]:
     """The job's report so far, by row, read a page at a time (a report of a million rows is
     never held whole)."""
     show_job(deps, issuer_id, job_id)
