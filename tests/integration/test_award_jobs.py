@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -439,3 +440,42 @@ def test_the_cli_lists_shows_and_reports_jobs(
         ("3", "z-2", "error"),
     ]
     one_line_error(cli("award-job", "show", "nope"), "no award job 'nope'")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "detail"),
+    [
+        ('  [ {"achievement": "acme-101", "recipient": {"email": "a@acme.example"}} ]\n', 202, ""),
+        ('{"awards": [1, "x", {"achievement": "acme-101"}]}', 202, ""),
+        ("[1, 2", 400, "not JSON"),
+        ("[1 2]", 400, "list of awards"),
+        ('[1] {"more": 1}', 400, "extra data"),
+        ('{"awards": [1], "else": 2}', 400, "list of awards"),
+        ('{"other": [1]}', 400, "list of awards"),
+        ('"awards"', 400, "list of awards"),
+        ("[" * 100_000, 400, "not JSON"),
+        ("{}", 400, "list of awards"),
+        ("[ ]", 400, "empty"),
+    ],
+)
+def test_json_bodies_are_read_award_by_award(
+    client: TestClient, world: World, body: str, status: int, detail: str
+) -> None:
+    response = client.post(JOBS, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == status, response.text
+    if status == 202:
+        assert response.json()["total"] in (1, 3)
+    else:
+        assert detail in response.json()["detail"]
+
+
+def test_a_long_json_list_is_read_across_pieces() -> None:
+    from credstack.web.award_jobs_api import _json_awards
+
+    numbers = list(range(100_000))  # numbers end pieces now and then: read on, not cut
+    text = json.dumps(numbers)
+    assert len(text) > 8 * 65536
+    assert list(_json_awards(io.BytesIO(text.encode()))) == numbers
+    awards = [{"achievement": "acme-101", "narrative": "x" * 70_000, "n": n} for n in range(3)]
+    wrapped = json.dumps({"awards": awards}, indent=1).encode()
+    assert list(_json_awards(io.BytesIO(b"\xef\xbb\xbf" + wrapped))) == awards

@@ -140,12 +140,17 @@ class _Run:
         with self.deps.uow() as uow:
             self.cancel = self.cancel or uow.award_jobs.get(self.job.id).cancel_requested
 
+    def tick(self) -> None:
+        """Commit (and beat) when the last commit is a while ago, even with nothing settled:
+        the heartbeat tells other runners this one is alive."""
+        if time.monotonic() - self.last_flush >= self.beat_seconds:
+            self.flush()
+
     def feed(self, rows: Iterable[RowInput]) -> Iterator[RowInput]:
         """Rows not yet reported, until the run is told to stop; the pipeline then finishes
         the batches it holds, so everything issued gets its report line."""
         for line, item in rows:
-            if time.monotonic() - self.last_flush >= self.beat_seconds:
-                self.flush()
+            self.tick()
             if self.stopping:
                 return
             if line in self.done:
@@ -206,6 +211,7 @@ def _run_json(run: _Run) -> None:
     deps, job = run.deps, run.job
     usable: dict[str, str | None] = {}
     for line, item in _json_rows(deps, job.id):
+        run.tick()
         if line in run.done or run.stopping:
             continue
         if isinstance(item, str):

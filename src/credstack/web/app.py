@@ -7,6 +7,7 @@ and turn what comes back (or the error) into HTTP. ``app_from_settings`` is what
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gc
 import logging
@@ -82,7 +83,9 @@ def create_app(
         try:
             yield
         finally:
-            runner.stop()  # after the batch it is on; an unfinished job goes back to the queue
+            await asyncio.to_thread(
+                runner.stop
+            )  # after the batch it is on; an unfinished job goes back to the queue
 
     app = FastAPI(
         title="credstack",

@@ -134,20 +134,99 @@ def _item(data: Any) -> AwardItem | str:
     )
 
 
-def _json_items(spool: IO[bytes]) -> list[AwardItem | str]:
-    """The request's awards; ``InvalidInputError`` when the body is not JSON of that shape."""
+class _JsonReader:
+    """The body's top-level structure read piece by piece, each award decoded on its own
+    (``json.JSONDecoder.raw_decode``), so that a large list is never held whole: only the
+    piece being read and one award."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._decoder = json.JSONDecoder()
+        self._buffer = ""
+        self._at = 0
+        self._ended = False
+
+    def _more(self) -> bool:
+        if self._ended:
+            return False
+        piece = self._stream.read(_PIECE_CHARS)
+        if not piece:
+            self._ended = True
+            return False
+        self._buffer = self._buffer[self._at :] + piece
+        self._at = 0
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not white space ('' at the end)."""
+        while True:
+            while self._at < len(self._buffer) and self._buffer[self._at] in " \t\r\n":
+                self._at += 1
+            if self._at < len(self._buffer):
+                return self._buffer[self._at]
+            if not self._more():
+                return ""
+
+    def expect(self, characters: str) -> str:
+        found = self.peek()
+        if not found:
+            raise InvalidInputError("body: not JSON (it ends too soon)")
+        if found not in characters:
+            raise InvalidInputError(_SHAPE)
+        self._at += 1
+        return found
+
+    def value(self) -> Any:
+        self.peek()
+        while True:
+            try:
+                value, end = self._decoder.raw_decode(self._buffer, self._at)
+            except json.JSONDecodeError as error:
+                # an award cut by the end of the piece read so far: read on and try again
+                if self._more():
+                    continue
+                raise InvalidInputError(f"body: not JSON ({error.msg})") from None
+            # a number at the very end of the piece may go on in the next one
+            at_end = end == len(self._buffer)
+            if at_end and not isinstance(value, (dict, list, str)) and self._more():
+                continue
+            self._at = end
+            return value
+
+
+_SHAPE = 'body: send a list of awards, or {"awards": [...]}'
+_PIECE_CHARS = 1 << 16
+
+
+def _json_awards(spool: IO[bytes]) -> Iterator[Any]:
+    """Each award of ``[...]`` or ``{"awards": [...]}``; ``InvalidInputError`` (raised while
+    iterating) when the body is not JSON of that shape."""
     spool.seek(0)
+    text = io.TextIOWrapper(spool, encoding="utf-8-sig")
     try:
-        data = json.load(spool)
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise InvalidInputError(f"body: not JSON ({str(error).splitlines()[0]})") from None
-    if isinstance(data, dict) and set(data) == {"awards"}:
-        data = data["awards"]
-    if not isinstance(data, list):
-        raise InvalidInputError('body: send a list of awards, or {"awards": [...]}')
-    if not data:
-        raise InvalidInputError("body: the list of awards is empty")
-    return [_item(item) for item in data]
+        reader = _JsonReader(text)
+        wrapped = reader.expect("[{") == "{"
+        if wrapped:
+            if reader.peek() != '"' or reader.value() != "awards":
+                raise InvalidInputError(_SHAPE)
+            reader.expect(":")
+            reader.expect("[")
+        if reader.peek() == "]":
+            raise InvalidInputError("body: the list of awards is empty")
+        while True:
+            yield reader.value()
+            if reader.expect(",]") == "]":
+                break
+        if wrapped:
+            reader.expect("}")
+        if reader.peek():
+            raise InvalidInputError("body: not JSON (extra data after the awards)")
+    except UnicodeDecodeError:
+        raise InvalidInputError("body: not JSON (it is not UTF-8 text)") from None
+    except RecursionError:
+        raise InvalidInputError("body: not JSON (nested too deeply)") from None
+    finally:
+        text.detach()  # the spool stays open
 
 
 def _submit(
@@ -163,7 +242,8 @@ def _submit(
             raise InvalidInputError("achievement: a CSV job names it: ?achievement=<id>")
         job = submit_csv_job(deps, issuer_id, token_id, achievement, spool)
     else:
-        job = submit_json_job(deps, issuer_id, token_id, _json_items(spool))
+        items = (_item(award) for award in _json_awards(spool))
+        job = submit_json_job(deps, issuer_id, token_id, items)
     return job
 
 
