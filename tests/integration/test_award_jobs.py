@@ -150,7 +150,7 @@ def test_json_awards_are_issued_and_rows_that_cannot_be_are_in_the_report(
     awards = [
         {"achievement": "acme-101", "recipient": {"email": "j1@acme.example"}, "id": "j-1"},
         {"achievement": "globex-101", "recipient": {"email": "j2@acme.example"}, "id": "j-2"},
-        {"achievement": "acme-101"},
+        {"achievement": "acme-101", "id": "j-3"},
         {"achievement": "acme-draft", "recipient": {"email": "j3@acme.example"}},
         {"achievement": "acme-101", "recipient": {"email": "bad"}},
         {"achievement": "acme-101", "recipient": {"did": "did:example:j4"}, "result": "A"},
@@ -166,6 +166,7 @@ def test_json_awards_are_issued_and_rows_that_cannot_be_are_in_the_report(
         assert report[2]["message"] == "no achievement 'globex-101'"  # not told it exists
         assert report[2]["id"] == "j-2"
         assert report[3]["message"].startswith("recipient")
+        assert report[3]["id"] == "j-3"  # an item in error is still named by its own id
         assert "no published version" in report[4]["message"]
         assert report[5]["outcome"] == "error"
         assert "globex" not in str(report[1])

@@ -21,6 +21,7 @@ __all__ = [
     "AwardItem",
     "AwardJob",
     "InputFormat",
+    "ItemError",
     "JobStatus",
     "Outcome",
     "ReportLine",
@@ -138,3 +139,12 @@ class AwardItem:
         if until is not None:
             values["valid_until"] = dt.datetime.fromisoformat(until)
         return cls(**values)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ItemError:
+    """An item of a JSON job that is not an award: its row's error, with the item's own
+    ``id`` when it had one."""
+
+    message: str
+    source_id: str | None = None

@@ -70,30 +70,32 @@ def _text(deps: ServiceDeps, job_id: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
 
 
-def _json_rows(deps: ServiceDeps, job_id: str) -> Iterator[tuple[int, AwardRequest | str]]:
-    """A JSON job's awards, numbered from 1 as in the list that was sent."""
+def _json_rows(
+    deps: ServiceDeps, job_id: str
+) -> Iterator[tuple[int, AwardRequest | str, str | None]]:
+    """A JSON job's awards, numbered from 1 as in the list that was sent, each with the
+    item's own id; an item that is no award is its error message."""
     for number, text in enumerate(_text(deps, job_id), start=1):
         data = json.loads(text)
         if "error" in data:
-            yield number, str(data["error"])
+            yield number, str(data["error"]), data.get("id")
             continue
         item = AwardItem.from_json(data)
         try:
             recipient = Recipient(email=item.email, did=item.did, name=item.name)
-            yield (
-                number,
-                AwardRequest(
-                    item.achievement_id,
-                    recipient,
-                    narrative=item.narrative,
-                    evidence_url=item.evidence_url,
-                    result=item.result,
-                    valid_until=item.valid_until,
-                    source_id=item.source_id,
-                ),
+            request = AwardRequest(
+                item.achievement_id,
+                recipient,
+                narrative=item.narrative,
+                evidence_url=item.evidence_url,
+                result=item.result,
+                valid_until=item.valid_until,
+                source_id=item.source_id,
             )
         except InvalidInputError as error:
-            yield number, str(error)
+            yield number, str(error), item.source_id
+        else:
+            yield number, request, item.source_id
 
 
 @dataclasses.dataclass
@@ -210,24 +212,24 @@ def _run_json(run: _Run) -> None:
     in a first pass; then one pipeline run per achievement named, over its rows."""
     deps, job = run.deps, run.job
     usable: dict[str, str | None] = {}
-    for line, item in _json_rows(deps, job.id):
+    for line, item, source_id in _json_rows(deps, job.id):
         run.tick()
         if line in run.done or run.stopping:
             continue
         if isinstance(item, str):
-            run.error(line, item)
+            run.error(line, item, source_id)
             continue
         achievement = item.achievement_id
         if achievement not in usable:
             usable[achievement] = _usable(deps, job.issuer_id, achievement)
         problem = usable[achievement]
         if problem is not None:
-            run.error(line, problem, item.source_id)
+            run.error(line, problem, source_id)
     for achievement, problem in usable.items():
         if problem is None and not run.stopping:
             rows = (
                 (line, item)
-                for line, item in _json_rows(deps, job.id)
+                for line, item, _ in _json_rows(deps, job.id)
                 if isinstance(item, AwardRequest) and item.achievement_id == achievement
             )
             _issue(run, achievement, rows)

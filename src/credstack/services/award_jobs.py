@@ -17,7 +17,14 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-from credstack.domain.award_jobs import AwardItem, AwardJob, InputFormat, JobStatus, ReportLine
+from credstack.domain.award_jobs import (
+    AwardItem,
+    AwardJob,
+    InputFormat,
+    ItemError,
+    JobStatus,
+    ReportLine,
+)
 from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from credstack.services.award_csv import CsvFormatError, read_award_rows
 from credstack.services.deps import ServiceDeps
@@ -120,15 +127,18 @@ def submit_csv_job(
 
 
 def submit_json_job(
-    deps: ServiceDeps, issuer_id: str, submitted_by: str, items: Iterable[AwardItem | str]
+    deps: ServiceDeps, issuer_id: str, submitted_by: str, items: Iterable[AwardItem | ItemError]
 ) -> AwardJob:
-    """Queue JSON awards: each an ``AwardItem``, or the message of an item that was not one
-    (it becomes that row's error). Rows for achievements the organisation cannot award are
-    errors in the report, as in a CSV."""
+    """Queue JSON awards: each an ``AwardItem``, or an ``ItemError`` for an item that was not
+    one (it becomes that row's error). Rows for achievements the organisation cannot award
+    are errors in the report, as in a CSV."""
     total = 0
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
         for item in items:
-            line = item.to_json() if isinstance(item, AwardItem) else {"error": item}
+            if isinstance(item, AwardItem):
+                line = item.to_json()
+            else:
+                line = {"error": item.message, "id": item.source_id}
             try:
                 text = json.dumps(line, ensure_ascii=False).encode()
             except UnicodeEncodeError:  # a lone surrogate (JSON's "\\ud800") is no text

@@ -22,7 +22,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from credstack.domain.award_jobs import AwardItem, AwardJob, ReportLine
+from credstack.domain.award_jobs import AwardItem, AwardJob, ItemError, ReportLine
 from credstack.domain.errors import InvalidInputError
 from credstack.services.accounts import require
 from credstack.services.award_jobs import (
@@ -113,14 +113,16 @@ def _media(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _item(data: Any) -> AwardItem | str:
+def _item(data: Any) -> AwardItem | ItemError:
     """One award of the request, or why it is not one (that row's error in the report)."""
     try:
         body = AwardIn.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "award"
-        return f"{where}: {first['msg']}"
+        own = data.get("id") if isinstance(data, dict) else None
+        valid_id = own if isinstance(own, str) and len(own) <= 200 else None
+        return ItemError(f"{where}: {first['msg']}", valid_id)
     return AwardItem(
         achievement_id=body.achievement,
         email=body.recipient.email,
