@@ -24,6 +24,7 @@ from typing import Self
 
 from credstack.domain.accounts import ApiToken, Membership, User, UserSession
 from credstack.domain.achievements import AchievementVersion, Status
+from credstack.domain.award_jobs import AwardJob, JobStatus, Outcome, ReportLine
 from credstack.domain.awards import Award
 from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from credstack.domain.issuers import Issuer, SigningKeyRecord
@@ -92,6 +93,10 @@ class _Store:
     memberships: dict[tuple[str, str], Membership] = dataclasses.field(default_factory=dict)
     tokens: dict[str, ApiToken] = dataclasses.field(default_factory=dict)
     sessions: dict[str, UserSession] = dataclasses.field(default_factory=dict)
+    award_jobs: dict[str, AwardJob] = dataclasses.field(default_factory=dict)
+    award_job_inputs: dict[tuple[str, int], bytes] = dataclasses.field(default_factory=dict)
+    #: job id → row → report line
+    award_job_lines: dict[str, dict[int, ReportLine]] = dataclasses.field(default_factory=dict)
     #: like database sequences, never reused
     next_status_list_id: int = 1
     next_audit_id: int = 1
@@ -577,6 +582,7 @@ class MemoryUnitOfWork:
     status_lists: MemoryStatusListRepository
     audit: MemoryAuditRepository
     accounts: MemoryAccountRepository
+    award_jobs: MemoryAwardJobRepository
 
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -594,6 +600,7 @@ class MemoryUnitOfWork:
         self.status_lists = MemoryStatusListRepository(work)
         self.audit = MemoryAuditRepository(work)
         self.accounts = MemoryAccountRepository(work)
+        self.award_jobs = MemoryAwardJobRepository(work)
         return self
 
     def __exit__(
@@ -659,3 +666,120 @@ def memory_deps(
         base_url=base_url,
         suspension=suspension,
     )
+
+
+# --- award jobs ------------------------------------------------------------------------------
+
+
+_JOB_COUNTERS = {
+    Outcome.ISSUED: "issued",
+    Outcome.ALREADY_ISSUED: "already_issued",
+    Outcome.ERROR: "errors",
+}
+
+
+class MemoryAwardJobRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add(self, job: AwardJob) -> None:
+        if job.id in self._store.award_jobs:
+            raise ConflictError(f"conflicts with what is stored: award job {job.id}")
+        self._store.award_jobs[job.id] = job
+        self._store.award_job_lines[job.id] = {}
+
+    def add_input(self, job_id: str, seq: int, data: bytes) -> None:
+        self._store.award_job_inputs[(job_id, seq)] = data
+
+    def input_chunk(self, job_id: str, seq: int) -> bytes | None:
+        return self._store.award_job_inputs.get((job_id, seq))
+
+    def get(self, job_id: str) -> AwardJob:
+        job = self._store.award_jobs.get(job_id)
+        if job is None:
+            raise NotFoundError(f"no award job '{job_id}'")
+        return job
+
+    def for_issuer(
+        self, issuer_id: str, *, offset: int = 0, limit: int | None = None
+    ) -> list[AwardJob]:
+        jobs = [j for j in self._store.award_jobs.values() if j.issuer_id == issuer_id]
+        jobs.sort(key=lambda j: (j.created_at, j.id), reverse=True)
+        return jobs[offset : None if limit is None else offset + limit]
+
+    def count(self, issuer_id: str) -> int:
+        return len(self.for_issuer(issuer_id))
+
+    def claimable(self, stale_before: dt.datetime) -> list[AwardJob]:
+        jobs = [j for j in self._store.award_jobs.values() if j.claimable(stale_before)]
+        return sorted(jobs, key=lambda j: (j.created_at, j.id))[:20]
+
+    def claim(
+        self, job_id: str, seen_claim: int, now: dt.datetime, stale_before: dt.datetime
+    ) -> bool:
+        job = self._store.award_jobs.get(job_id)
+        if job is None or job.claim != seen_claim or not job.claimable(stale_before):
+            return False
+        self._store.award_jobs[job_id] = dataclasses.replace(
+            job,
+            claim=job.claim + 1,
+            status=JobStatus.RUNNING,
+            heartbeat_at=now,
+            started_at=job.started_at or now,
+        )
+        return True
+
+    def _mine(self, job_id: str, claim: int) -> AwardJob | None:
+        job = self._store.award_jobs.get(job_id)
+        if job is None or job.claim != claim or job.status is not JobStatus.RUNNING:
+            return None
+        return job
+
+    def record(
+        self, job_id: str, claim: int, lines: Sequence[ReportLine], now: dt.datetime
+    ) -> AwardJob | None:
+        job = self._mine(job_id, claim)
+        if job is None:
+            return None
+        stored = self._store.award_job_lines[job_id]
+        counts = {name: getattr(job, name) for name in ("done", *_JOB_COUNTERS.values())}
+        for line in lines:
+            if line.row in stored:
+                continue
+            stored[line.row] = line
+            counts["done"] += 1
+            counts[_JOB_COUNTERS[line.outcome]] += 1
+        job = dataclasses.replace(job, heartbeat_at=now, **counts)
+        self._store.award_jobs[job_id] = job
+        return job
+
+    def finish(
+        self, job_id: str, claim: int, status: JobStatus, now: dt.datetime, message: str | None
+    ) -> bool:
+        job = self._mine(job_id, claim)
+        if job is None:
+            return False
+        if status.finished:
+            job = dataclasses.replace(
+                job, status=status, finished_at=now, heartbeat_at=now, message=message
+            )
+        else:
+            job = dataclasses.replace(job, status=status, heartbeat_at=None)
+        self._store.award_jobs[job_id] = job
+        return True
+
+    def request_cancel(self, job_id: str, now: dt.datetime) -> AwardJob:
+        job = self.get(job_id)
+        if job.status is JobStatus.QUEUED:
+            job = dataclasses.replace(job, status=JobStatus.CANCELLED, finished_at=now)
+        elif job.status is JobStatus.RUNNING:
+            job = dataclasses.replace(job, cancel_requested=True)
+        self._store.award_jobs[job_id] = job
+        return job
+
+    def reported_rows(self, job_id: str) -> set[int]:
+        return set(self._store.award_job_lines.get(job_id, {}))
+
+    def report(self, job_id: str, *, after_row: int = 0, limit: int = 1000) -> list[ReportLine]:
+        lines = self._store.award_job_lines.get(job_id, {})
+        return [lines[row] for row in sorted(lines) if row > after_row][:limit]

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     #: let the web service fetch over HTTPS for verification (did:web documents, others'
     #: status lists, URLs given on the verify page); false: such checks are "not checked"
     fetch_remote: bool = True
+    #: the largest award job the issuer API accepts, in bytes (a 100,000-row CSV is ~10 MB)
+    max_job_bytes: int = Field(default=50_000_000, ge=1_000_000, le=2_000_000_000)
 
     @property
     def resolved_database_url(self) -> str:

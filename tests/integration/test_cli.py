@@ -371,6 +371,7 @@ def test_command_tree_has_every_documented_command() -> None:
         "credential revoke", "credential suspend", "credential unsuspend", "credential renew",
         "status export", "status refresh",
         "user create", "user role", "token create", "token list", "token revoke",
+        "award-job list", "award-job show", "award-job report",
     }  # fmt: skip
 
 

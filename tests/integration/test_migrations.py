@@ -43,6 +43,9 @@ APP_TABLES = {
     "memberships",
     "api_tokens",
     "user_sessions",
+    "award_jobs",
+    "award_job_inputs",
+    "award_job_lines",
 }
 
 

@@ -791,8 +791,8 @@ def test_running_the_same_rows_again_skips_every_row(issued: ServiceDeps) -> Non
     assert statuses(again) == {"skipped": 25}
     issued_as = {o.line: str(o.award_id) for o in first}
     for outcome in again:
-        assert outcome.award_id is None
-        assert issued_as[outcome.line] in outcome.message  # names the existing credential
+        assert outcome.award_id == issued_as[outcome.line]  # the existing credential
+        assert issued_as[outcome.line] in outcome.message
     assert count(issued, AwardRow) == 25
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from credstack.domain.accounts import ApiToken, Membership, Role, User, UserSession
 from credstack.domain.achievements import AchievementSpec, AchievementVersion, Status
+from credstack.domain.award_jobs import AwardJob, InputFormat, JobStatus, Outcome, ReportLine
 from credstack.domain.awards import Award, Recipient
 from credstack.domain.errors import ConflictError, NotFoundError
 from credstack.domain.issuers import Address, Issuer, SigningKeyRecord
@@ -734,3 +735,137 @@ def test_sessions_end_one_at_a_time_or_all_of_a_user(uow_factory: UnitOfWorkFact
     with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
         uow.accounts.add_session(UserSession("e" * 64, "nobody", T0, later))
         uow.commit()
+
+
+# --- award jobs ------------------------------------------------------------------------------
+
+
+def award_job(id: str, at: dt.datetime = T0, **fields: object) -> AwardJob:
+    base = AwardJob(
+        id=id,
+        issuer_id=ISSUER,
+        submitted_by="token-1",
+        input_format=InputFormat.CSV,
+        achievement_id=ACHIEVEMENT,
+        status=JobStatus.QUEUED,
+        total=3,
+        created_at=at,
+    )
+    return dataclasses.replace(base, **fields)  # type: ignore[arg-type]
+
+
+def _jobs(uow_factory: UnitOfWorkFactory, *jobs: AwardJob) -> None:
+    with uow_factory() as uow:
+        uow.issuers.add(issuer())
+        for job in jobs:
+            uow.award_jobs.add(job)
+        uow.award_jobs.add_input(jobs[0].id, 0, b"email\n")
+        uow.award_jobs.add_input(jobs[0].id, 1, b"a@example.org\n")
+        uow.commit()
+
+
+def test_award_jobs_are_stored_with_their_input_and_listed_newest_first(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    _jobs(uow_factory, award_job("j-1"), award_job("j-2", T0 + dt.timedelta(seconds=1)))
+    with uow_factory() as uow:
+        assert uow.award_jobs.get("j-1") == award_job("j-1")
+        assert [j.id for j in uow.award_jobs.for_issuer(ISSUER)] == ["j-2", "j-1"]
+        assert [j.id for j in uow.award_jobs.for_issuer(ISSUER, offset=1, limit=5)] == ["j-1"]
+        assert uow.award_jobs.count(ISSUER) == 2
+        assert uow.award_jobs.count("elsewhere") == 0
+        chunks = [uow.award_jobs.input_chunk("j-1", seq) for seq in range(3)]
+        assert chunks == [b"email\n", b"a@example.org\n", None]
+        with pytest.raises(NotFoundError):
+            uow.award_jobs.get("j-9")
+
+
+def test_only_one_claim_of_a_job_wins(uow_factory: UnitOfWorkFactory) -> None:
+    _jobs(uow_factory, award_job("j-1"))
+    now, stale = T0 + dt.timedelta(minutes=5), T0 + dt.timedelta(minutes=4)
+    with uow_factory() as uow:
+        [seen] = uow.award_jobs.claimable(stale)
+    with uow_factory() as first, uow_factory() as second:
+        assert first.award_jobs.claim("j-1", seen.claim, now, stale) is True
+        first.commit()
+        won = second.award_jobs.claim("j-1", seen.claim, now, stale)
+        try:
+            second.commit()
+        except ConflictError:  # the fake's snapshot isolation says so at commit
+            won = False
+        assert won is False
+    with uow_factory() as uow:
+        job = uow.award_jobs.get("j-1")
+        assert (job.status, job.claim, job.started_at, job.heartbeat_at) == (
+            JobStatus.RUNNING, 1, now, now,
+        )  # fmt: skip
+        assert uow.award_jobs.claimable(stale) == []  # its heartbeat is fresh
+        # no word from its runner for a while: claimable again, under the next number
+        later = now + dt.timedelta(minutes=2)
+        assert [j.id for j in uow.award_jobs.claimable(later - dt.timedelta(minutes=1))] == ["j-1"]
+        assert uow.award_jobs.claim("j-1", 1, later, later - dt.timedelta(minutes=1)) is True
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.award_jobs.get("j-1").started_at == now  # the first start is kept
+
+
+def test_report_lines_count_once_and_only_under_the_current_claim(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    _jobs(uow_factory, award_job("j-1"))
+    now = T0 + dt.timedelta(minutes=1)
+    issued = ReportLine(2, Outcome.ISSUED, "sis-1", "a-1")
+    failed = ReportLine(3, Outcome.ERROR, None, None, "email: 'x' is not an e-mail address")
+    with uow_factory() as uow:
+        assert uow.award_jobs.claim("j-1", 0, T0, T0) is True
+        job = uow.award_jobs.record("j-1", 1, [issued, failed], now)
+        uow.commit()
+    assert job is not None
+    assert (job.done, job.issued, job.already_issued, job.errors) == (2, 1, 0, 1)
+    assert job.heartbeat_at == now
+    again = ReportLine(2, Outcome.ALREADY_ISSUED, "sis-1", "a-1", "already issued as a-1")
+    with uow_factory() as uow:
+        job = uow.award_jobs.record("j-1", 1, [again, ReportLine(4, Outcome.ALREADY_ISSUED)], now)
+        assert uow.award_jobs.record("j-1", 0, [ReportLine(5, Outcome.ISSUED)], now) is None
+        uow.commit()
+    assert job is not None
+    assert (job.done, job.issued, job.already_issued, job.errors) == (3, 1, 1, 1)
+    with uow_factory() as uow:
+        assert uow.award_jobs.reported_rows("j-1") == {2, 3, 4}
+        assert uow.award_jobs.report("j-1") == [
+            issued,
+            failed,
+            ReportLine(4, Outcome.ALREADY_ISSUED),
+        ]
+        assert uow.award_jobs.report("j-1", after_row=2, limit=1) == [failed]
+        assert uow.award_jobs.finish("j-1", 0, JobStatus.SUCCEEDED, now, None) is False
+        assert uow.award_jobs.finish("j-1", 1, JobStatus.SUCCEEDED, now, None) is True
+        uow.commit()
+    with uow_factory() as uow:
+        job = uow.award_jobs.get("j-1")
+        assert (job.status, job.finished_at) == (JobStatus.SUCCEEDED, now)
+        assert uow.award_jobs.record("j-1", 1, [ReportLine(5, Outcome.ISSUED)], now) is None
+
+
+def test_a_job_given_back_is_queued_and_cancelling_depends_on_its_state(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    _jobs(uow_factory, award_job("j-1"), award_job("j-2"), award_job("j-3"))
+    now = T0 + dt.timedelta(minutes=1)
+    with uow_factory() as uow:
+        assert uow.award_jobs.claim("j-1", 0, T0, T0)
+        assert uow.award_jobs.claim("j-2", 0, T0, T0)
+        assert uow.award_jobs.finish("j-2", 1, JobStatus.QUEUED, now, None)
+        uow.commit()
+    with uow_factory() as uow:
+        given_back = uow.award_jobs.get("j-2")
+        assert (given_back.status, given_back.heartbeat_at) == (JobStatus.QUEUED, None)
+        running = uow.award_jobs.request_cancel("j-1", now)
+        assert (running.status, running.cancel_requested) == (JobStatus.RUNNING, True)
+        queued = uow.award_jobs.request_cancel("j-3", now)
+        assert (queued.status, queued.finished_at) == (JobStatus.CANCELLED, now)
+        assert uow.award_jobs.request_cancel("j-3", now) == queued  # finished: as it is
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.award_jobs.get("j-1").cancel_requested is True
+        assert [j.id for j in uow.award_jobs.claimable(T0)] == ["j-2"]

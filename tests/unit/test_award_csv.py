@@ -51,7 +51,13 @@ def row(line: int, **values: object) -> CsvAward:
 
 
 def test_public_surface_is_the_snapshot() -> None:
-    assert set(award_csv.__all__) == {"CsvAward", "CsvFormatError", "RowError", "read_award_rows"}
+    assert set(award_csv.__all__) == {
+        "CsvAward",
+        "CsvFormatError",
+        "RowError",
+        "award_requests",
+        "read_award_rows",
+    }
 
 
 # --- happy paths -----------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -15,10 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from credstack.cli.output import console, errors, fail, print_json, print_table, when
 from credstack.cli.state import services
 from credstack.domain.awards import Award, AwardRequest, Recipient
-from credstack.domain.errors import InvalidInputError
 from credstack.domain.status import StatusAction
 from credstack.services import awards as award_services
-from credstack.services.award_csv import CsvAward, CsvFormatError, RowError, read_award_rows
+from credstack.services.award_csv import CsvFormatError, award_requests, read_award_rows
 from credstack.services.bulk_awards import issue_awards
 from credstack.services.exports import ExportFormat, export_credential
 from credstack.services.status import change_status
@@ -106,43 +104,6 @@ def _count_rows(path: Path) -> int:
         )
 
 
-def _requests(
-    achievement: str, rows: Iterator[CsvAward | RowError]
-) -> Iterator[tuple[int, AwardRequest | str]]:
-    """CSV rows as award requests; a row's problems become one message."""
-    held: tuple[int, list[str]] | None = None
-    for row in rows:
-        if isinstance(row, RowError):
-            if held is not None and held[0] == row.line:
-                held[1].append(row.message)
-            else:
-                if held is not None:
-                    yield held[0], "; ".join(held[1])
-                held = (row.line, [row.message])
-            continue
-        if held is not None:
-            yield held[0], "; ".join(held[1])
-            held = None
-        try:
-            recipient = Recipient(email=row.email, did=row.did, name=row.name)
-            yield (
-                row.line,
-                AwardRequest(
-                    achievement_id=achievement,
-                    recipient=recipient,
-                    narrative=row.narrative,
-                    evidence_url=row.evidence_url,
-                    result=row.result,
-                    valid_until=row.valid_until,
-                    source_id=row.id,
-                ),
-            )
-        except InvalidInputError as error:
-            yield row.line, str(error)
-    if held is not None:
-        yield held[0], "; ".join(held[1])
-
-
 def workers_for(rows: int, asked: int) -> int:
     """Starting worker processes takes about a second; it pays from a few thousand rows, and
     only with a core to spare: this process reads the file and stores every batch (about a
@@ -176,7 +137,7 @@ def _award_csv(ctx: typer.Context, achievement: str, path: Path, workers: int) -
     ):
         task = progress.add_task("award", total=total)
         try:
-            rows = _requests(achievement, read_award_rows(handle))
+            rows = award_requests(achievement, read_award_rows(handle))
             outcomes = issue_awards(
                 services(ctx), achievement, rows, workers=workers_for(total, workers)
             )

@@ -18,13 +18,15 @@ import datetime
 import hashlib
 import re
 import urllib.parse
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TextIO, TypeVar
 
+from credstack.domain.awards import AwardRequest, Recipient
+from credstack.domain.errors import InvalidInputError
 from credstack.services.row_keys import RowKeys
 
-__all__ = ["CsvAward", "CsvFormatError", "RowError", "read_award_rows"]
+__all__ = ["CsvAward", "CsvFormatError", "RowError", "award_requests", "read_award_rows"]
 
 _RECIPIENT_COLUMNS = ("email", "did")
 _COLUMNS = ("email", "did", "name", "narrative", "evidence_url", "result", "valid_until", "id")
@@ -91,10 +93,13 @@ class RowError:
 
     ``line`` is counted as in :class:`CsvAward`; ``message`` is a single line that starts
     with the column it concerns. A row's errors come in the order of CsvAward's fields.
+    ``source_id`` is the row's ``id`` cell when that cell is valid (a report names the row by
+    it); it is not compared.
     """
 
     line: int
     message: str
+    source_id: str | None = field(default=None, compare=False)
 
 
 class _FieldError(Exception):
@@ -118,6 +123,44 @@ def read_award_rows(stream: TextIO) -> Iterator[CsvAward | RowError]:
     if header is None:
         raise CsvFormatError(f"the file is empty: it needs a header row; {_ACCEPTED}")
     return _rows(records, _columns(header[1]))
+
+
+def award_requests(
+    achievement: str, rows: Iterable[CsvAward | RowError]
+) -> Iterator[tuple[int, AwardRequest | str]]:
+    """CSV rows as award requests for ``issue_awards``; a row's problems become one message
+    (what ``credstack award --csv`` and the issuer API's award jobs both feed the pipeline)."""
+    held: tuple[int, list[str]] | None = None
+    for row in rows:
+        if isinstance(row, RowError):
+            if held is not None and held[0] == row.line:
+                held[1].append(row.message)
+            else:
+                if held is not None:
+                    yield held[0], "; ".join(held[1])
+                held = (row.line, [row.message])
+            continue
+        if held is not None:
+            yield held[0], "; ".join(held[1])
+            held = None
+        try:
+            recipient = Recipient(email=row.email, did=row.did, name=row.name)
+            yield (
+                row.line,
+                AwardRequest(
+                    achievement_id=achievement,
+                    recipient=recipient,
+                    narrative=row.narrative,
+                    evidence_url=row.evidence_url,
+                    result=row.result,
+                    valid_until=row.valid_until,
+                    source_id=row.id,
+                ),
+            )
+        except InvalidInputError as error:
+            yield row.line, str(error)
+    if held is not None:
+        yield held[0], "; ".join(held[1])
 
 
 def _lines(stream: TextIO) -> Iterator[str]:
@@ -218,7 +261,7 @@ def _parse_record(
     if duplicate:
         row.problems.append(duplicate)
     if row.problems:
-        yield from (RowError(line, message) for message in row.problems)
+        yield from (RowError(line, message, award.id) for message in row.problems)
     else:
         yield award
 

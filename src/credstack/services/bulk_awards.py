@@ -48,7 +48,8 @@ BATCH_SIZE = 500
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class BulkOutcome:
-    """What happened to one input row: ``issued``, ``skipped`` (had it already) or ``failed``."""
+    """What happened to one input row: ``issued``, ``skipped`` (had it already) or ``failed``;
+    ``award_id`` is the award issued, or the one the learner already had."""
 
     line: int
     status: str
@@ -170,7 +171,7 @@ class _Run:
             if prior is None and request.source_id is None:
                 prior = by_recipient.get(recipient) or batch_recipients.get(recipient)
             if prior is not None:
-                outcomes.append(BulkOutcome(line, "skipped", f"already issued as {prior}"))
+                outcomes.append(BulkOutcome(line, "skipped", f"already issued as {prior}", prior))
                 continue
             award_id = next(new_ids)
             batch_keys[key] = award_id
@@ -196,7 +197,7 @@ class _Run:
         with self.deps.uow() as uow:
             prior = prior_award(uow, request)
             if prior is not None:
-                return BulkOutcome(line, "skipped", f"already issued as {prior.id}")
+                return BulkOutcome(line, "skipped", f"already issued as {prior.id}", prior.id)
             uow.awards.add(award)
             try:
                 uow.commit()

@@ -13,6 +13,7 @@ from typing import Protocol, Self
 
 from credstack.domain.accounts import ApiToken, Membership, User, UserSession
 from credstack.domain.achievements import AchievementVersion
+from credstack.domain.award_jobs import AwardJob, JobStatus, ReportLine
 from credstack.domain.awards import Award
 from credstack.domain.issuers import Issuer, SigningKeyRecord
 from credstack.domain.status import AuditEvent, CredentialState, StatusList
@@ -20,6 +21,7 @@ from credstack.domain.status import AuditEvent, CredentialState, StatusList
 __all__ = [
     "AchievementRepository",
     "AuditRepository",
+    "AwardJobRepository",
     "AwardRepository",
     "Clock",
     "IssuerRepository",
@@ -242,6 +244,74 @@ class AccountRepository(Protocol):
         ...
 
 
+class AwardJobRepository(Protocol):
+    """Bulk award jobs, their stored input and their report (``domain.award_jobs``)."""
+
+    def add(self, job: AwardJob) -> None: ...
+
+    def add_input(self, job_id: str, seq: int, data: bytes) -> None:
+        """One chunk of the job's input; chunks are read back in ``seq`` order."""
+        ...
+
+    def input_chunk(self, job_id: str, seq: int) -> bytes | None:
+        """One chunk of the input (``None`` past the last): a runner reads one at a time, each
+        in a short unit of work, so no transaction stays open for the whole run."""
+        ...
+
+    def get(self, job_id: str) -> AwardJob:
+        """The job; raises ``NotFoundError``."""
+        ...
+
+    def for_issuer(
+        self, issuer_id: str, *, offset: int = 0, limit: int | None = None
+    ) -> list[AwardJob]:
+        """The organisation's jobs, newest first (creation time, then id)."""
+        ...
+
+    def count(self, issuer_id: str) -> int: ...
+
+    def claimable(self, stale_before: dt.datetime) -> list[AwardJob]:
+        """Jobs a runner may claim, oldest first: queued ones, and running ones whose
+        heartbeat is older than ``stale_before``."""
+        ...
+
+    def claim(
+        self, job_id: str, seen_claim: int, now: dt.datetime, stale_before: dt.datetime
+    ) -> bool:
+        """Take the job for a runner (compare-and-set): only if it is still claimable and its
+        claim number is still ``seen_claim``; the number goes up by one, the job is running
+        and its heartbeat is ``now``. ``False`` when another runner was first."""
+        ...
+
+    def record(
+        self, job_id: str, claim: int, lines: Sequence[ReportLine], now: dt.datetime
+    ) -> AwardJob | None:
+        """Add report lines (rows that have one already are left as they are) and count them,
+        and beat the heart; ``None`` (nothing changes) if the job's claim is no longer
+        ``claim``."""
+        ...
+
+    def finish(
+        self, job_id: str, claim: int, status: JobStatus, now: dt.datetime, message: str | None
+    ) -> bool:
+        """End the run: ``status`` is finished (the job ends) or queued (given back for
+        another runner); ``False`` if the claim was lost."""
+        ...
+
+    def request_cancel(self, job_id: str, now: dt.datetime) -> AwardJob:
+        """A queued job is cancelled at once; a running one is asked to stop (its runner
+        ends it); a finished one is left as it is. The job as it is now."""
+        ...
+
+    def reported_rows(self, job_id: str) -> set[int]:
+        """The rows that have a report line."""
+        ...
+
+    def report(self, job_id: str, *, after_row: int = 0, limit: int = 1000) -> list[ReportLine]:
+        """Report lines by row, from the first row after ``after_row``."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Only ``commit`` makes changes last; leaving without it rolls back."""
 
@@ -265,6 +335,9 @@ class UnitOfWork(Protocol):
 
     @property
     def accounts(self) -> AccountRepository: ...
+
+    @property
+    def award_jobs(self) -> AwardJobRepository: ...
 
     def __enter__(self) -> Self: ...
 

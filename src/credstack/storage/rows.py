@@ -31,6 +31,9 @@ __all__ = [
     "AchievementVersionRow",
     "ApiTokenRow",
     "AuditEventRow",
+    "AwardJobInputRow",
+    "AwardJobLineRow",
+    "AwardJobRow",
     "AwardRow",
     "Base",
     "IssuerRow",
@@ -250,3 +253,54 @@ class ApiTokenRow(Base):
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class AwardJobRow(Base):
+    """A bulk award job of the issuer API (``domain.award_jobs``). ``claim`` counts the
+    runners that took it: a runner updates the job only while the number is still its own."""
+
+    __tablename__ = "award_jobs"
+    __table_args__ = (Index("ix_award_jobs_issuer_id_created_at", "issuer_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"))
+    submitted_by: Mapped[str] = mapped_column(String(36))
+    input_format: Mapped[str] = mapped_column(String(8))
+    achievement_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    total: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer)
+    issued: Mapped[int] = mapped_column(Integer)
+    already_issued: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[int] = mapped_column(Integer)
+    claim: Mapped[int] = mapped_column(Integer)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class AwardJobInputRow(Base):
+    """PERSONAL DATA: a job's input (the learners' e-mails or DIDs), in chunks of about a
+    megabyte in order of ``seq``, so that neither storing nor reading it holds it whole."""
+
+    __tablename__ = "award_job_inputs"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("award_jobs.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AwardJobLineRow(Base):
+    """PERSONAL DATA (a message may quote a cell): one line of a job's report per input row."""
+
+    __tablename__ = "award_job_lines"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("award_jobs.id"), primary_key=True)
+    row: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    outcome: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[str | None] = mapped_column(String(200))
+    award_id: Mapped[str | None] = mapped_column(String(36))
+    message: Mapped[str | None] = mapped_column(Text)

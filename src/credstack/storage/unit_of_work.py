@@ -15,6 +15,7 @@ from credstack.storage.repositories import (
     SqlAccountRepository,
     SqlAchievementRepository,
     SqlAuditRepository,
+    SqlAwardJobRepository,
     SqlAwardRepository,
     SqlIssuerRepository,
     SqlKeyRepository,
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
     status_lists: SqlStatusListRepository
     audit: SqlAuditRepository
     accounts: SqlAccountRepository
+    award_jobs: SqlAwardJobRepository
 
     def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
         self._sessions = sessions
@@ -51,6 +53,7 @@ class SqlUnitOfWork:
         self.status_lists = SqlStatusListRepository(session)
         self.audit = SqlAuditRepository(session)
         self.accounts = SqlAccountRepository(session)
+        self.award_jobs = SqlAwardJobRepository(session)
         return self
 
     def __exit__(

@@ -7,16 +7,19 @@ and turn what comes back (or the error) into HTTP. ``app_from_settings`` is what
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gc
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from credstack.adapters.http_fetcher import HttpFetcher
 from credstack.bootstrap import build_services
+from credstack.services.award_job_runner import JobRunner
 from credstack.services.deps import ServiceDeps
 from credstack.services.status_checking import LocalStatusChecker
 from credstack.settings import Settings
@@ -24,6 +27,7 @@ from credstack.vc.fetching import Fetcher
 from credstack.vc.status_list import CachingStatusChecker
 from credstack.web import (
     account_pages,
+    award_jobs_api,
     issuer_api,
     organisations_api,
     profile_pages,
@@ -35,10 +39,12 @@ from credstack.web.limits import BodyLimit
 from credstack.web.problems import install_problem_handlers
 from credstack.web.sessions import LoginThrottle, SessionCookies
 
-__all__ = ["MAX_BODY_BYTES", "app_from_settings", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "MAX_JOB_BODY_BYTES", "app_from_settings", "create_app"]
 
 #: the largest request body accepted (a credential with a baked image fits many times over)
 MAX_BODY_BYTES = 1_000_000
+#: the largest award job (a cohort of 100,000 rows is about 10 MB)
+MAX_JOB_BODY_BYTES = 50_000_000
 #: seconds a status list read for a verification is used again: a revocation shows on the
 #: pages and in the VC API at most this late (lists served to others are cached 300 s)
 STATUS_MAX_AGE = 2.0
@@ -57,14 +63,36 @@ def create_app(
     status_max_age: float = STATUS_MAX_AGE,
     session_key: bytes | None = None,
     secure_cookies: bool = False,
+    max_job_body: int = MAX_JOB_BODY_BYTES,
+    job_runner: JobRunner | None = None,
+    run_jobs: bool = True,
 ) -> FastAPI:
     """The application over ``deps``. ``fetcher`` reads remote DID documents and status
     lists for verification (``None``: such checks are "not checked"); this installation's own
-    status lists are read from its database, each at most every ``status_max_age`` seconds."""
+    status lists are read from its database, each at most every ``status_max_age`` seconds.
+    While the application runs (its lifespan), ``job_runner`` (by default one over ``deps``)
+    issues the award jobs submitted to any server process (``run_jobs=False``: this one runs
+    none; another process's runner, or a test, does)."""
+    runner = job_runner or JobRunner(deps)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if not run_jobs:
+            yield
+            return
+        runner.start()
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(
+                runner.stop
+            )  # after the batch it is on; an unfinished job goes back to the queue
+
     app = FastAPI(
         title="credstack",
         summary="Open Badges 3.0 micro-credentials: verify, publish, share.",
         version="0.1.0",
+        lifespan=lifespan,
     )
     app.state.deps = deps
     app.state.clock = clock
@@ -84,7 +112,10 @@ def create_app(
     app.include_router(issuer_api.router)
     app.include_router(organisations_api.router)
     app.include_router(account_pages.router)
-    app.add_middleware(BodyLimit, limit=max_body)
+    app.include_router(award_jobs_api.router)
+    app.add_middleware(
+        BodyLimit, limit=max_body, per_path={award_jobs_api.SUBMIT_PATH: max_job_body}
+    )
     return app
 
 
@@ -101,6 +132,7 @@ def app_from_settings() -> FastAPI:
         fetcher=HttpFetcher() if settings.fetch_remote else None,
         session_key=session_key(settings),
         secure_cookies=secure,
+        max_job_body=settings.max_job_bytes,
     )
     # What is loaded by now (modules, contexts, the app) lives as long as the process: out of
     # the collector's sweeps, so that a full collection under load is short (p99 latency).

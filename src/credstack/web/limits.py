@@ -2,12 +2,16 @@
 
 A declared ``Content-Length`` over the limit is answered 413 at once; a body sent without one
 (chunked) is counted as it arrives and cut off at the limit. Either way the app never holds
-more than the limit in memory for one request.
+more than the limit in memory for one request. A route that takes larger bodies (a cohort
+file) gets its own limit by path; a route that stores what it reads checks
+``request.state.body_cut`` (set when a streamed body was cut off) before it stores anything.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,19 +21,25 @@ __all__ = ["BodyLimit"]
 
 
 class BodyLimit:
-    """ASGI middleware: at most ``limit`` bytes of request body."""
+    """ASGI middleware: at most ``limit`` bytes of request body; ``per_path`` maps a regular
+    expression of whole paths to the limit of the routes it matches."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, per_path: Mapping[str, int] | None = None) -> None:
         self.app = app
-        self.limit = limit
+        self.default = limit
+        self.per_path = [(re.compile(pattern), size) for pattern, size in (per_path or {}).items()]
+
+    def limit_for(self, path: str) -> int:
+        return next((n for pattern, n in self.per_path if pattern.fullmatch(path)), self.default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope.get("path", ""))
         declared = dict(scope.get("headers") or ()).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(send, limit)
             return
         seen = 0
         too_large = False
@@ -43,8 +53,9 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     too_large = True
+                    scope.setdefault("state", {})["body_cut"] = True
                     return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
@@ -54,19 +65,19 @@ class BodyLimit:
             if too_large:
                 if not refused:
                     refused = True
-                    await self._refuse(send)
+                    await self._refuse(send, limit)
                 return
             await send(message)
 
         await self.app(scope, counted, watched)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "type": PROBLEM_TYPES[413],
                 "title": "Request too large",
                 "status": 413,
-                "detail": f"the request body is larger than {self.limit:,} bytes",
+                "detail": f"the request body is larger than {limit:,} bytes",
             }
         ).encode()
         await send(

@@ -2,6 +2,7 @@
 
 from credstack.storage.repositories.accounts import SqlAccountRepository
 from credstack.storage.repositories.achievements import SqlAchievementRepository
+from credstack.storage.repositories.award_jobs import SqlAwardJobRepository
 from credstack.storage.repositories.awards import SqlAwardRepository
 from credstack.storage.repositories.issuers import SqlIssuerRepository, SqlKeyRepository
 from credstack.storage.repositories.status import SqlAuditRepository, SqlStatusListRepository
@@ -10,6 +11,7 @@ __all__ = [
     "SqlAccountRepository",
     "SqlAchievementRepository",
     "SqlAuditRepository",
+    "SqlAwardJobRepository",
     "SqlAwardRepository",
     "SqlIssuerRepository",
     "SqlKeyRepository",
