@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     #: let the web service fetch over HTTPS for verification (did:web documents, others'
     #: status lists, URLs given on the verify page); false: such checks are "not checked"
     fetch_remote: bool = True
+    #: let webhooks go to http://localhost / 127.0.0.1 and to private or loopback addresses
+    #: (development, tests, receivers on this installation's own network); off by default:
+    #: https URLs of public addresses only (docs/decisions/0019-webhooks.md)
+    webhooks_allow_local: bool = False
 
     @property
     def resolved_database_url(self) -> str:

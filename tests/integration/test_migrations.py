@@ -40,6 +40,9 @@ APP_TABLES = {
     "status_lists",
     "audit_events",
     "users",
+    "webhook_subscriptions",
+    "webhook_events",
+    "webhook_deliveries",
     "memberships",
     "api_tokens",
 }

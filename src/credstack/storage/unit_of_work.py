@@ -19,6 +19,7 @@ from credstack.storage.repositories import (
     SqlIssuerRepository,
     SqlKeyRepository,
     SqlStatusListRepository,
+    SqlWebhookRepository,
 )
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
     status_lists: SqlStatusListRepository
     audit: SqlAuditRepository
     accounts: SqlAccountRepository
+    webhooks: SqlWebhookRepository
 
     def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
         self._sessions = sessions
@@ -51,6 +53,7 @@ class SqlUnitOfWork:
         self.status_lists = SqlStatusListRepository(session)
         self.audit = SqlAuditRepository(session)
         self.accounts = SqlAccountRepository(session)
+        self.webhooks = SqlWebhookRepository(session)
         return self
 
     def __exit__(

@@ -11,18 +11,30 @@ import datetime as dt
 import gc
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from credstack.adapters.http_fetcher import HttpFetcher
+from credstack.adapters.webhook_dispatcher import WebhookDispatcher
+from credstack.adapters.webhook_sender import HttpWebhookSender
 from credstack.bootstrap import build_services
 from credstack.services.deps import ServiceDeps
+from credstack.services.ports import WebhookSender
 from credstack.services.status_checking import LocalStatusChecker
 from credstack.settings import Settings
 from credstack.vc.fetching import Fetcher
 from credstack.vc.status_list import CachingStatusChecker
-from credstack.web import account_pages, issuer_api, profile_pages, public, vc_api, verify_page
+from credstack.web import (
+    account_pages,
+    issuer_api,
+    profile_pages,
+    public,
+    vc_api,
+    verify_page,
+    webhooks_api,
+)
 from credstack.web.limits import BodyLimit
 from credstack.web.problems import install_problem_handlers
 from credstack.web.sessions import LoginThrottle, SessionCookies
@@ -49,15 +61,36 @@ def create_app(
     status_max_age: float = STATUS_MAX_AGE,
     session_key: bytes | None = None,
     secure_cookies: bool = False,
+    webhook_sender: WebhookSender | None = None,
+    dispatch_webhooks: bool = True,
 ) -> FastAPI:
     """The application over ``deps``. ``fetcher`` reads remote DID documents and status
     lists for verification (``None``: such checks are "not checked"); this installation's own
-    status lists are read from its database, each at most every ``status_max_age`` seconds."""
+    status lists are read from its database, each at most every ``status_max_age`` seconds.
+
+    While the application runs (its lifespan: a server, or a ``TestClient`` block), a
+    background thread sends due webhook deliveries with ``webhook_sender`` (the HTTP sender
+    by default); ``dispatch_webhooks=False`` leaves that to the caller."""
+    sender = webhook_sender or HttpWebhookSender(allow_local=deps.webhooks_allow_local)
+    dispatcher = WebhookDispatcher(deps, sender) if dispatch_webhooks else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if dispatcher is not None:
+            dispatcher.start()
+        try:
+            yield
+        finally:
+            if dispatcher is not None:
+                dispatcher.stop()
+
     app = FastAPI(
         title="credstack",
         summary="Open Badges 3.0 micro-credentials: verify, publish, share.",
         version="0.1.0",
+        lifespan=lifespan,
     )
+    app.state.webhook_dispatcher = dispatcher
     app.state.deps = deps
     app.state.clock = clock
     app.state.fetcher = fetcher
@@ -73,6 +106,7 @@ def create_app(
     app.include_router(verify_page.router)
     app.include_router(issuer_api.router)
     app.include_router(account_pages.router)
+    app.include_router(webhooks_api.router)
     app.add_middleware(BodyLimit, limit=max_body)
     return app
 

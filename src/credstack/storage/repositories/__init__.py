@@ -5,6 +5,7 @@ from credstack.storage.repositories.achievements import SqlAchievementRepository
 from credstack.storage.repositories.awards import SqlAwardRepository
 from credstack.storage.repositories.issuers import SqlIssuerRepository, SqlKeyRepository
 from credstack.storage.repositories.status import SqlAuditRepository, SqlStatusListRepository
+from credstack.storage.repositories.webhooks import SqlWebhookRepository
 
 __all__ = [
     "SqlAccountRepository",
@@ -14,4 +15,5 @@ __all__ = [
     "SqlIssuerRepository",
     "SqlKeyRepository",
     "SqlStatusListRepository",
+    "SqlWebhookRepository",
 ]
