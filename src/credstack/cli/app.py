@@ -13,7 +13,17 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from credstack.cli import accounts, achievements, awards, demo, issuers, serve, status, verify
+from credstack.cli import (
+    accounts,
+    achievements,
+    awards,
+    demo,
+    issuers,
+    serve,
+    status,
+    verify,
+    webhooks,
+)
 from credstack.cli.output import console, fail
 from credstack.cli.state import CliState, settings
 from credstack.domain.errors import CredstackError
@@ -33,6 +43,7 @@ app.add_typer(awards.credential_app, name="credential")
 app.add_typer(status.app, name="status")
 app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.token_app, name="token")
+app.add_typer(webhooks.app, name="webhooks")
 app.command("award")(awards.award)
 app.command("verify")(verify.verify)
 app.command("demo")(demo.demo)
