@@ -20,6 +20,7 @@ from credstack.services.achievements import publish_achievement, save_achievemen
 from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer
+from credstack.services.webhooks import register_webhook
 from credstack.vc import Verdict, verify
 from credstack.web import create_app
 from tests.fakes import FixedClock
@@ -61,6 +62,14 @@ class World:
             "status:write",
             "achievements:read",
             "achievements:write",
+            "organisation:admin",
+        }
+        # https://localhost: accepted, and never reached (the sender refuses loopback)
+        self.webhooks = {
+            org: register_webhook(
+                deps, org, url="https://localhost/hooks", events=["credential.revoked"]
+            )[0]
+            for org in ("acme", "globex")
         }
         self.tokens = {
             "owner": self._token("owner@acme.example", "acme", everything),
@@ -98,7 +107,12 @@ def call(
     client: TestClient, world: World, caller: str | None, method: str, path: str, body: Any
 ) -> httpx.Response:
     headers = {} if caller is None else {"authorization": f"Bearer {world.tokens[caller]}"}
-    path = path.format(acme_award=world.awards["acme"].id, globex_award=world.awards["globex"].id)
+    path = path.format(
+        acme_award=world.awards["acme"].id,
+        globex_award=world.awards["globex"].id,
+        acme_webhook=world.webhooks["acme"].id,
+        globex_webhook=world.webhooks["globex"].id,
+    )
     return client.request(method, path, json=body, headers=headers)
 
 
@@ -121,6 +135,19 @@ ENDPOINTS = [
     ),
     ("GET", f"{ORG}/achievements/acme-101", None, "achievements:read", 200),
     ("POST", f"{ORG}/achievements/acme-draft/publish", None, "achievements:write", 200),
+    (
+        "POST",
+        f"{ORG}/webhooks",
+        {"url": "https://hooks.acme.example/in", "events": ["credential.issued"]},
+        "organisation:admin",
+        201,
+    ),
+    ("GET", f"{ORG}/webhooks", None, "organisation:admin", 200),
+    ("GET", f"{ORG}/webhooks/{{acme_webhook}}", None, "organisation:admin", 200),
+    ("DELETE", f"{ORG}/webhooks/{{acme_webhook}}", None, "organisation:admin", 204),
+    ("POST", f"{ORG}/webhooks/{{acme_webhook}}/rotate-secret", None, "organisation:admin", 200),
+    ("GET", f"{ORG}/webhooks/{{acme_webhook}}/deliveries", None, "organisation:admin", 200),
+    ("POST", f"{ORG}/webhooks/{{acme_webhook}}/test", None, "organisation:admin", 202),
 ]
 #: callers and whether they hold each scope in acme
 SCOPES_OF = {
@@ -130,6 +157,7 @@ SCOPES_OF = {
         "status:write",
         "achievements:read",
         "achievements:write",
+        "organisation:admin",
     },
     "read only": {"awards:read"},
     "assessor": {"awards:read"},
@@ -170,6 +198,11 @@ def test_who_may_call_each_endpoint(
         ("GET", f"{ORG}/awards/{{globex_award}}", None),
         ("POST", f"{ORG}/awards/{{globex_award}}/revoke", REASON),
         ("POST", f"{ORG}/awards", {**ISSUE, "achievement": "globex-101"}),
+        ("GET", f"{ORG}/webhooks/{{globex_webhook}}", None),
+        ("DELETE", f"{ORG}/webhooks/{{globex_webhook}}", None),
+        ("POST", f"{ORG}/webhooks/{{globex_webhook}}/rotate-secret", None),
+        ("GET", f"{ORG}/webhooks/{{globex_webhook}}/deliveries", None),
+        ("POST", f"{ORG}/webhooks/{{globex_webhook}}/test", None),
     ],
 )
 def test_another_organisations_data_is_not_found_even_with_every_scope(

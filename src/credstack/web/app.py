@@ -7,6 +7,7 @@ and turn what comes back (or the error) into HTTP. ``app_from_settings`` is what
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gc
 import logging
@@ -82,7 +83,8 @@ def create_app(
             yield
         finally:
             if dispatcher is not None:
-                dispatcher.stop()
+                # waits for an attempt under way: off the event loop
+                await asyncio.to_thread(dispatcher.stop)
 
     app = FastAPI(
         title="credstack",
