@@ -270,7 +270,8 @@ class WebhookRepository(Protocol):
         ...
 
     def add_events(self, events: Sequence[Event], deliveries: Sequence[Delivery]) -> None:
-        """Store events and their deliveries (in the caller's unit of work: the outbox)."""
+        """Store events and their deliveries (in the caller's unit of work: the outbox). A
+        clash with what is stored raises ``ConflictError`` here or at commit."""
         ...
 
     def event(self, event_id: str) -> Event: ...

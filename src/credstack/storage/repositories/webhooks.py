@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, or_, select, update
+from sqlalchemy import Connection, Table, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from credstack.domain.errors import NotFoundError
+from credstack.domain.errors import ConflictError, NotFoundError
 from credstack.domain.webhooks import (
     Delivery,
     DeliveryState,
@@ -165,6 +166,18 @@ class SqlWebhookRepository:
         # statements, not one ORM object per row
         self._session.flush()
         connection = self._session.connection()
+        try:
+            self._insert(connection, events, deliveries)
+        except IntegrityError as error:
+            # the statements run now, not at commit: the clash is reported here, as commit would
+            self._session.rollback()
+            detail = str(error.orig).strip().splitlines()[0] if error.orig else "constraint"
+            raise ConflictError(f"conflicts with what is stored: {detail}") from None
+
+    @staticmethod
+    def _insert(
+        connection: Connection, events: Sequence[Event], deliveries: Sequence[Delivery]
+    ) -> None:
         insert_rows(
             connection,
             _EVENTS,
