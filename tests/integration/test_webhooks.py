@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from standardwebhooks.webhooks import Webhook
 
 from credstack.adapters.webhook_sender import HttpWebhookSender
 from credstack.domain.accounts import Role
@@ -30,7 +31,7 @@ from credstack.services.accounts import create_token, create_user, set_role
 from credstack.services.achievements import publish_achievement, save_achievement
 from credstack.services.awards import issue_award
 from credstack.services.bulk_awards import issue_awards
-from credstack.services.deps import ServiceDeps
+from credstack.services.deps import ServiceDeps, SystemClock
 from credstack.services.issuers import create_issuer
 from credstack.services.status import change_status
 from credstack.services.webhook_delivery import DeliveryRun, deliver_due
@@ -424,3 +425,17 @@ def test_bad_webhooks_are_refused(
         )
     assert response.status_code == status, response.text
     assert detail in response.json()["detail"]
+
+
+def test_the_standard_webhooks_reference_library_verifies_a_delivery(
+    local_deps: ServiceDeps, acme: str, receiver: Receiver
+) -> None:
+    # the library checks the timestamp against the real clock
+    live = dataclasses.replace(local_deps, clock=SystemClock())
+    _, secret = register_webhook(live, "acme", url=receiver.url, events=["credential.issued"])
+    award = issue_award(live, AwardRequest("acme-101", Recipient.parse("io@learner.example")))
+    assert deliver(live) == middle(delivered=1)
+    headers, body = receiver.received[0]
+    payload = Webhook(secret).verify(body, headers)
+    assert payload["type"] == "credential.issued"
+    assert payload["data"]["awardId"] == award.id
