@@ -136,8 +136,6 @@ class AwardRow(Base):
         Index("ix_awards_issued_at", "issued_at"),
         Index("ix_awards_achievement_id_recipient_key", "achievement_id", "recipient_key"),
         UniqueConstraint("status_list_id", "status_index"),
-        # a signed-in person's credentials: the awards to their e-mail
-        Index("ix_awards_recipient_key", "recipient_key"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

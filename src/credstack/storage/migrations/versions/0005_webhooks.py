@@ -18,7 +18,6 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("awards", sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True))
-    op.create_index(op.f("ix_awards_recipient_key"), "awards", ["recipient_key"], unique=False)
     op.create_table(
         "webhook_subscriptions",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -108,6 +107,5 @@ def downgrade() -> None:
     op.drop_table("webhook_events")
     op.drop_index(op.f("ix_webhook_subscriptions_issuer_id"), table_name="webhook_subscriptions")
     op.drop_table("webhook_subscriptions")
-    op.drop_index(op.f("ix_awards_recipient_key"), table_name="awards")
     with op.batch_alter_table("awards") as batch:
         batch.drop_column("claimed_at")
