@@ -371,6 +371,7 @@ def test_command_tree_has_every_documented_command() -> None:
         "credential revoke", "credential suspend", "credential unsuspend", "credential renew",
         "status export", "status refresh",
         "user create", "user role", "token create", "token list", "token revoke",
+        "webhooks list", "webhooks deliver",
     }  # fmt: skip
 
 
