@@ -24,13 +24,14 @@ from credstack.adapters.webhook_sender import HttpWebhookSender
 from credstack.domain.accounts import Role
 from credstack.domain.achievements import AchievementSpec
 from credstack.domain.awards import AwardRequest, Recipient
-from credstack.domain.errors import ConflictError
+from credstack.domain.errors import ConflictError, NotFoundError
 from credstack.domain.status import StatusAction
 from credstack.domain.webhooks import DeliveryState, verify_signature
 from credstack.services.accounts import create_token, create_user, set_role
 from credstack.services.achievements import publish_achievement, save_achievement
 from credstack.services.awards import issue_award
 from credstack.services.bulk_awards import issue_awards
+from credstack.services.claims import claim_award, credentials_of
 from credstack.services.deps import ServiceDeps, SystemClock
 from credstack.services.issuers import create_issuer
 from credstack.services.status import change_status
@@ -439,3 +440,48 @@ def test_the_standard_webhooks_reference_library_verifies_a_delivery(
     payload = Webhook(secret).verify(body, headers)
     assert payload["type"] == "credential.issued"
     assert payload["data"]["awardId"] == award.id
+
+
+def test_dispatchers_running_at_once_send_each_delivery_once(
+    local_deps: ServiceDeps, acme: str, receiver: Receiver
+) -> None:
+    # as several server processes do: each takes what it leased, nothing twice
+    register_webhook(local_deps, "acme", url=receiver.url, events=["credential.issued"])
+    rows = [
+        (n, AwardRequest("acme-101", Recipient.parse(f"p{n}@learner.example"))) for n in range(30)
+    ]
+    assert {o.status for o in issue_awards(local_deps, "acme-101", rows)} == {"issued"}
+    runs: list[DeliveryRun] = []
+
+    def dispatcher() -> None:
+        for _ in range(10):
+            runs.append(deliver_due(local_deps, sender(), limit=4, jitter=lambda: 0.5))
+
+    threads = [threading.Thread(target=dispatcher) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [headers["webhook-id"] for headers, _ in receiver.received]
+    assert len(ids) == len(set(ids)) == 30
+    assert sum(run.delivered for run in runs) == 30
+
+
+def test_only_the_recipient_claims_and_a_revoked_credential_is_not_claimed(
+    local_deps: ServiceDeps, acme: str
+) -> None:
+    ada = create_user(local_deps, email="ada@learner.example", name="Ada")
+    eve = create_user(local_deps, email="eve@learner.example", name="Eve")
+    mine = issue_award(local_deps, AwardRequest("acme-101", Recipient.parse("ADA@learner.example")))
+    by_did = issue_award(local_deps, AwardRequest("acme-101", Recipient.parse("did:example:ada")))
+    with pytest.raises(NotFoundError, match="issued to you"):
+        claim_award(local_deps, eve.id, mine.id)
+    with pytest.raises(NotFoundError, match="issued to you"):
+        claim_award(local_deps, ada.id, by_did.id)
+    with pytest.raises(NotFoundError, match="issued to you"):
+        claim_award(local_deps, ada.id, "no-such-credential")
+    assert [a.id for a in credentials_of(local_deps, ada.id)] == [mine.id]
+    assert credentials_of(local_deps, eve.id) == []
+    change_status(local_deps, mine.id, StatusAction.REVOKE, reason="fraud", actor="t")
+    with pytest.raises(ConflictError, match="revoked"):
+        claim_award(local_deps, ada.id, mine.id)
