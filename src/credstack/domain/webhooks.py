@@ -27,6 +27,7 @@ from credstack.domain.errors import InvalidInputError
 
 __all__ = [
     "EVENT_TYPES",
+    "JITTER",
     "LOCAL_HOSTS",
     "PING",
     "RETRY_DELAYS",

@@ -30,13 +30,15 @@ from credstack.services.deps import ServiceDeps
 from credstack.services.ports import WebhookSender
 from credstack.services.webhooks import open_secrets
 
-__all__ = ["LEASE", "DeliveryRun", "deliver_due"]
+__all__ = ["ATTEMPT_ALLOWANCE", "LEASE", "DeliveryRun", "deliver_due"]
 
 _log = logging.getLogger("credstack.webhooks")
 
-#: how long a dispatcher holds what it took; longer than a batch of sends can last
-#: (``limit`` x the sender's timeout), so that a lease only runs out when its holder died
+#: how long a dispatcher holds what it took, at least; a lease must outlast the batch's
+#: sends (each up to the sender's timeout, 15 s), so it is ``ATTEMPT_ALLOWANCE`` per
+#: delivery when that is longer: a lease runs out only when its holder died
 LEASE = dt.timedelta(minutes=5)
+ATTEMPT_ALLOWANCE = dt.timedelta(seconds=30)
 USER_AGENT = "credstack-webhooks/0.1"
 
 
@@ -67,7 +69,8 @@ def deliver_due(
     now = deps.clock.now()
     token = str(uuid.uuid4())
     with deps.uow() as uow:
-        claimed = uow.webhooks.claim_due(now, now + LEASE, token, limit)
+        lease = max(LEASE, limit * ATTEMPT_ALLOWANCE)
+        claimed = uow.webhooks.claim_due(now, now + lease, token, limit)
         uow.commit()
     run = DeliveryRun()
     for delivery in claimed:
