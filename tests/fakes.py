@@ -29,6 +29,13 @@ from credstack.domain.awards import Award
 from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from credstack.domain.issuers import Issuer, SigningKeyRecord
 from credstack.domain.status import AuditEvent, CredentialState, StatusList
+from credstack.domain.webhooks import (
+    Delivery,
+    DeliveryState,
+    Event,
+    SealedSecrets,
+    Subscription,
+)
 from credstack.services.deps import ServiceDeps
 
 __all__ = [
@@ -97,6 +104,14 @@ class _Store:
     award_job_inputs: dict[tuple[str, int], bytes] = dataclasses.field(default_factory=dict)
     #: job id → row → report line
     award_job_lines: dict[str, dict[int, ReportLine]] = dataclasses.field(default_factory=dict)
+    subscriptions: dict[str, tuple[Subscription, SealedSecrets]] = dataclasses.field(
+        default_factory=dict
+    )
+    events: dict[str, Event] = dataclasses.field(default_factory=dict)
+    #: delivery id → (delivery, lease until, lease token)
+    deliveries: dict[str, tuple[Delivery, dt.datetime | None, str | None]] = dataclasses.field(
+        default_factory=dict
+    )
     #: like database sequences, never reused
     next_status_list_id: int = 1
     next_audit_id: int = 1
@@ -333,6 +348,25 @@ class MemoryAwardRepository:
             None,
         )
 
+    def for_email(self, email: str) -> list[Award]:
+        key = email.lower()
+        found = [
+            a
+            for a in self._store.awards.values()
+            if a.recipient.email is not None and a.recipient.email.lower() == key
+        ]
+        # newest first, then by id (as the SQL repository orders)
+        found.sort(key=lambda a: a.id)
+        found.sort(key=lambda a: a.issued_at, reverse=True)
+        return found
+
+    def set_claimed(self, award_id: str, at: dt.datetime) -> bool:
+        award = self._store.awards.get(award_id)
+        if award is None or award.claimed_at is not None:
+            return False
+        self._store.awards[award_id] = dataclasses.replace(award, claimed_at=at)
+        return True
+
 
 class MemoryStatusListRepository:
     """Lists are mutable objects: they are copied in and out, so that only ``save`` (and
@@ -483,6 +517,17 @@ def _check_constraints(store: _Store) -> None:
         _refers("signing key", status_list.signing_key_id, store.keys)
     for _, event in store.audit:
         _refers("award", event.award_id, store.awards)
+    for subscription, _ in store.subscriptions.values():
+        _refers("issuer", subscription.issuer_id, store.issuers)
+    for event in store.events.values():
+        _refers("issuer", event.issuer_id, store.issuers)
+    _unique(
+        "event and subscription",
+        [(d.event_id, d.subscription_id) for d, _, _ in store.deliveries.values()],
+    )
+    for delivery, _, _ in store.deliveries.values():
+        _refers("webhook event", delivery.event_id, store.events)
+        _refers("webhook", delivery.subscription_id, store.subscriptions)
     for user_id, issuer_id in store.memberships:
         _refers("user", user_id, store.users)
         _refers("issuer", issuer_id, store.issuers)
@@ -569,6 +614,107 @@ class MemoryAccountRepository:
         return True
 
 
+class MemoryWebhookRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def _get(self, subscription_id: str) -> tuple[Subscription, SealedSecrets]:
+        found = self._store.subscriptions.get(subscription_id)
+        if found is None:
+            raise NotFoundError(f"no webhook {subscription_id}")
+        return found
+
+    def add_subscription(self, subscription: Subscription, secrets: SealedSecrets) -> None:
+        if subscription.id in self._store.subscriptions:
+            raise ConflictError(f"webhook {subscription.id} exists already")
+        self._store.subscriptions[subscription.id] = (subscription, secrets)
+
+    def subscription(self, subscription_id: str) -> Subscription:
+        return self._get(subscription_id)[0]
+
+    def subscriptions(self, issuer_id: str | None = None) -> list[Subscription]:
+        found = [
+            s
+            for s, _ in self._store.subscriptions.values()
+            if issuer_id is None or s.issuer_id == issuer_id
+        ]
+        return sorted(found, key=lambda s: (s.created_at, s.id))
+
+    def subscribers(self, issuer_id: str, event_type: str) -> list[str]:
+        return [s.id for s in self.subscriptions(issuer_id) if s.active and event_type in s.events]
+
+    def secrets(self, subscription_id: str) -> SealedSecrets:
+        return self._get(subscription_id)[1]
+
+    def set_secrets(self, subscription_id: str, secrets: SealedSecrets) -> None:
+        subscription, _ = self._get(subscription_id)
+        self._store.subscriptions[subscription_id] = (subscription, secrets)
+
+    def disable(self, subscription_id: str, at: dt.datetime, reason: str) -> None:
+        subscription, secrets = self._get(subscription_id)
+        disabled = dataclasses.replace(subscription, disabled_at=at, disabled_reason=reason)
+        self._store.subscriptions[subscription_id] = (disabled, secrets)
+        for key, (delivery, _, _) in list(self._store.deliveries.items()):
+            if delivery.subscription_id == subscription_id and (
+                delivery.state is DeliveryState.PENDING
+            ):
+                failed = dataclasses.replace(
+                    delivery, state=DeliveryState.FAILED, next_attempt_at=None, last_error=reason
+                )
+                self._store.deliveries[key] = (failed, None, None)
+
+    def delete_subscription(self, subscription_id: str) -> None:
+        self._get(subscription_id)
+        for key, (delivery, _, _) in list(self._store.deliveries.items()):
+            if delivery.subscription_id == subscription_id:
+                del self._store.deliveries[key]
+        del self._store.subscriptions[subscription_id]
+
+    def add_events(self, events: Sequence[Event], deliveries: Sequence[Delivery]) -> None:
+        for event in events:
+            if event.id in self._store.events:
+                raise ConflictError(f"conflicts with what is stored: event {event.id}")
+            self._store.events[event.id] = event
+        for delivery in deliveries:
+            self._store.deliveries[delivery.id] = (delivery, None, None)
+
+    def event(self, event_id: str) -> Event:
+        found = self._store.events.get(event_id)
+        if found is None:
+            raise NotFoundError(f"no webhook event {event_id}")
+        return found
+
+    def deliveries(self, subscription_id: str, limit: int = 50) -> list[Delivery]:
+        found = [
+            d for d, _, _ in self._store.deliveries.values() if d.subscription_id == subscription_id
+        ]
+        found.sort(key=lambda d: (d.created_at, d.id), reverse=True)
+        return found[:limit]
+
+    def claim_due(
+        self, now: dt.datetime, lease_until: dt.datetime, token: str, limit: int
+    ) -> list[Delivery]:
+        due = [
+            d
+            for d, until, _ in self._store.deliveries.values()
+            if d.state is DeliveryState.PENDING
+            and d.next_attempt_at is not None
+            and d.next_attempt_at <= now
+            and (until is None or until <= now)
+        ]
+        due.sort(key=lambda d: (d.next_attempt_at or now, d.id))
+        for delivery in due[:limit]:
+            self._store.deliveries[delivery.id] = (delivery, lease_until, token)
+        return due[:limit]
+
+    def finish(self, delivery: Delivery, token: str) -> bool:
+        found = self._store.deliveries.get(delivery.id)
+        if found is None or found[2] != token:
+            return False
+        self._store.deliveries[delivery.id] = (delivery, None, None)
+        return True
+
+
 # --- unit of work ----------------------------------------------------------------------------
 
 
@@ -583,6 +729,7 @@ class MemoryUnitOfWork:
     audit: MemoryAuditRepository
     accounts: MemoryAccountRepository
     award_jobs: MemoryAwardJobRepository
+    webhooks: MemoryWebhookRepository
 
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -601,6 +748,7 @@ class MemoryUnitOfWork:
         self.audit = MemoryAuditRepository(work)
         self.accounts = MemoryAccountRepository(work)
         self.award_jobs = MemoryAwardJobRepository(work)
+        self.webhooks = MemoryWebhookRepository(work)
         return self
 
     def __exit__(

@@ -40,4 +40,5 @@ def build_services(settings: Settings | None = None, *, clock: Clock | None = No
         base_url=settings.base_url,
         status_list_ttl=dt.timedelta(hours=settings.status_list_ttl_hours),
         suspension=settings.status_suspension,
+        webhooks_allow_local=settings.webhooks_allow_local,
     )

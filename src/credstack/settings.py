@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     fetch_remote: bool = True
     #: the largest award job the issuer API accepts, in bytes (a 100,000-row CSV is ~10 MB)
     max_job_bytes: int = Field(default=50_000_000, ge=1_000_000, le=2_000_000_000)
+    #: let webhooks go to http://localhost / 127.0.0.1 and to private or loopback addresses
+    #: (development, tests, receivers on this installation's own network); off by default:
+    #: https URLs of public addresses only (docs/decisions/0019-webhooks.md)
+    webhooks_allow_local: bool = False
 
     @property
     def resolved_database_url(self) -> str:

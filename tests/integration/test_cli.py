@@ -372,6 +372,7 @@ def test_command_tree_has_every_documented_command() -> None:
         "status export", "status refresh",
         "user create", "user role", "token create", "token list", "token revoke",
         "award-job list", "award-job show", "award-job report",
+        "webhooks list", "webhooks deliver",
     }  # fmt: skip
 
 

@@ -3,6 +3,7 @@ kind of caller)."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 import re
@@ -23,6 +24,7 @@ from credstack.services.award_jobs import submit_json_job
 from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer
+from credstack.services.webhooks import register_webhook
 from credstack.vc import Verdict, verify
 from credstack.web import create_app
 from tests.fakes import FixedClock
@@ -65,6 +67,13 @@ class World:
             "achievements:read",
             "achievements:write",
             "organisation:admin",
+        }
+        # https://localhost: accepted, and never reached (the sender refuses loopback)
+        self.webhooks = {
+            org: register_webhook(
+                deps, org, url="https://localhost/hooks", events=["credential.revoked"]
+            )[0]
+            for org in ("acme", "globex")
         }
         self.tokens = {
             "owner": self._token("owner@acme.example", "acme", everything),
@@ -112,6 +121,8 @@ def call(
         acme_award=world.awards["acme"].id,
         globex_award=world.awards["globex"].id,
         acme_job=world.job.id,
+        acme_webhook=world.webhooks["acme"].id,
+        globex_webhook=world.webhooks["globex"].id,
     )
     return client.request(method, path, json=body, headers=headers)
 
@@ -151,6 +162,19 @@ ENDPOINTS = [
     ("GET", f"{ORG}/award-jobs/{{acme_job}}", None, "awards:read", 200),
     ("GET", f"{ORG}/award-jobs/{{acme_job}}/report", None, "awards:read", 200),
     ("POST", f"{ORG}/award-jobs/{{acme_job}}/cancel", None, "awards:write", 200),
+    (
+        "POST",
+        f"{ORG}/webhooks",
+        {"url": "https://hooks.acme.example/in", "events": ["credential.issued"]},
+        "organisation:admin",
+        201,
+    ),
+    ("GET", f"{ORG}/webhooks", None, "organisation:admin", 200),
+    ("GET", f"{ORG}/webhooks/{{acme_webhook}}", None, "organisation:admin", 200),
+    ("DELETE", f"{ORG}/webhooks/{{acme_webhook}}", None, "organisation:admin", 204),
+    ("POST", f"{ORG}/webhooks/{{acme_webhook}}/rotate-secret", None, "organisation:admin", 200),
+    ("GET", f"{ORG}/webhooks/{{acme_webhook}}/deliveries", None, "organisation:admin", 200),
+    ("POST", f"{ORG}/webhooks/{{acme_webhook}}/test", None, "organisation:admin", 202),
 ]
 #: callers and whether they hold each scope in acme
 SCOPES_OF = {
@@ -207,7 +231,8 @@ def test_the_table_covers_every_organisation_route(client: TestClient) -> None:
         for method in operations
     }
     assert ("POST", f"{ORG}/awards") in routes  # the document is what it should be
-    listed = [(m, p.format(acme_award="x", acme_job="x")) for m, p, *_ in ENDPOINTS]
+    any_id = collections.defaultdict(lambda: "x")
+    listed = [(m, p.format_map(any_id)) for m, p, *_ in ENDPOINTS]
     missing = sorted(
         (method, template)
         for method, template in routes
@@ -225,6 +250,11 @@ def test_the_table_covers_every_organisation_route(client: TestClient) -> None:
         ("GET", f"{ORG}/awards/{{globex_award}}", None),
         ("POST", f"{ORG}/awards/{{globex_award}}/revoke", REASON),
         ("POST", f"{ORG}/awards", {**ISSUE, "achievement": "globex-101"}),
+        ("GET", f"{ORG}/webhooks/{{globex_webhook}}", None),
+        ("DELETE", f"{ORG}/webhooks/{{globex_webhook}}", None),
+        ("POST", f"{ORG}/webhooks/{{globex_webhook}}/rotate-secret", None),
+        ("GET", f"{ORG}/webhooks/{{globex_webhook}}/deliveries", None),
+        ("POST", f"{ORG}/webhooks/{{globex_webhook}}/test", None),
     ],
 )
 def test_another_organisations_data_is_not_found_even_with_every_scope(

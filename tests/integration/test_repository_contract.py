@@ -18,6 +18,13 @@ from credstack.domain.awards import Award, Recipient
 from credstack.domain.errors import ConflictError, NotFoundError
 from credstack.domain.issuers import Address, Issuer, SigningKeyRecord
 from credstack.domain.status import AuditEvent, CredentialState, StatusAction, StatusList
+from credstack.domain.webhooks import (
+    Delivery,
+    DeliveryState,
+    Event,
+    SealedSecrets,
+    Subscription,
+)
 from credstack.services.ports import UnitOfWorkFactory
 from credstack.storage.database import open_database
 from credstack.storage.unit_of_work import SqlUnitOfWorkFactory
@@ -869,3 +876,158 @@ def test_a_job_given_back_is_queued_and_cancelling_depends_on_its_state(
     with uow_factory() as uow:
         assert uow.award_jobs.get("j-1").cancel_requested is True
         assert [j.id for j in uow.award_jobs.claimable(T0)] == ["j-2"]
+
+
+# --- claims and webhooks ---------------------------------------------------------------------
+
+
+def test_awards_for_an_email_and_a_claim_recorded_once(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    later = T0 + dt.timedelta(hours=1)
+    with uow_factory() as uow:
+        uow.awards.add(award(1, recipient="ann@example.org"))
+        uow.awards.add(award(2, recipient="ann@example.org", source_key="k2", issued_at=later))
+        uow.awards.add(award(3, recipient="bob@example.org"))
+        uow.awards.add(award(4, recipient="did:example:ann"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert [a.id for a in uow.awards.for_email("ANN@example.org")] == [
+            award(2).id,
+            award(1).id,
+        ]
+        assert uow.awards.for_email("nobody@example.org") == []
+        assert uow.awards.set_claimed(award(1).id, later) is True
+        assert uow.awards.set_claimed(award(1).id, later + dt.timedelta(hours=1)) is False
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.awards.get(award(1).id).claimed_at == later
+        assert uow.awards.get(award(2).id).claimed_at is None
+
+
+def subscription(id: str = "w1", *, events: frozenset[str] | None = None) -> Subscription:
+    return Subscription(
+        id=str(uuid.uuid5(uuid.NAMESPACE_URL, id)),
+        issuer_id=ISSUER,
+        url=f"https://hooks.example/{id}",
+        events=events or frozenset({"credential.issued", "credential.revoked"}),
+        description=None,
+        created_at=T0,
+    )
+
+
+def event_with_deliveries(n: int, *subscriptions: Subscription) -> tuple[Event, list[Delivery]]:
+    event = Event(f"msg_{n:032x}", ISSUER, "credential.issued", T0, f'{{"n":{n}}}')
+    deliveries = [
+        Delivery(
+            id=str(uuid.UUID(int=1000 * n + i)),
+            event_id=event.id,
+            subscription_id=s.id,
+            event_type=event.type,
+            created_at=T0 + dt.timedelta(seconds=n),
+            next_attempt_at=T0 + dt.timedelta(seconds=n),
+        )
+        for i, s in enumerate(subscriptions)
+    ]
+    return event, deliveries
+
+
+def test_webhook_subscriptions_secrets_subscribers_disable_and_delete(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed(uow_factory)
+    first, second = subscription("w1"), subscription("w2", events=frozenset({"ping"}))
+    with uow_factory() as uow:
+        uow.webhooks.add_subscription(first, SealedSecrets(b"one"))
+        uow.webhooks.add_subscription(second, SealedSecrets(b"two"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.webhooks.subscription(first.id) == first
+        assert {s.id for s in uow.webhooks.subscriptions(ISSUER)} == {first.id, second.id}
+        assert uow.webhooks.subscriptions("nobody") == []
+        assert uow.webhooks.subscribers(ISSUER, "credential.revoked") == [first.id]
+        assert uow.webhooks.subscribers(ISSUER, "credential.claimed") == []
+        rotated = SealedSecrets(b"new", b"one", T0 + dt.timedelta(days=1))
+        uow.webhooks.set_secrets(first.id, rotated)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.webhooks.secrets(first.id) == rotated
+        event, deliveries = event_with_deliveries(1, first)
+        uow.webhooks.add_events([event], deliveries)
+        uow.webhooks.disable(first.id, T0, "410 Gone")
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.webhooks.subscription(first.id).disabled_at == T0
+        assert uow.webhooks.subscribers(ISSUER, "credential.revoked") == []
+        (failed,) = uow.webhooks.deliveries(first.id)
+        assert (failed.state, failed.last_error) == (DeliveryState.FAILED, "410 Gone")
+        uow.webhooks.delete_subscription(first.id)
+        uow.commit()
+    with uow_factory() as uow:
+        with pytest.raises(NotFoundError):
+            uow.webhooks.subscription(first.id)
+        assert uow.webhooks.deliveries(first.id) == []
+        assert uow.webhooks.event(event.id) == event  # the event stays
+
+
+def test_due_deliveries_are_leased_to_one_dispatcher_at_a_time(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed(uow_factory)
+    hook, other = subscription("w1"), subscription("w2")
+    with uow_factory() as uow:
+        uow.webhooks.add_subscription(hook, SealedSecrets(b"s"))
+        uow.webhooks.add_subscription(other, SealedSecrets(b"s"))
+        for n in (1, 2, 3):
+            event, deliveries = event_with_deliveries(n, hook, other)
+            uow.webhooks.add_events([event], deliveries)
+        uow.commit()
+    now, lease = T0 + dt.timedelta(seconds=2), T0 + dt.timedelta(minutes=5)
+    with uow_factory() as uow:
+        taken = uow.webhooks.claim_due(now, lease, "token-a", 3)
+        uow.commit()
+    # due first (events 1 and 2; event 3 is due at T0 + 3 s), three of the four
+    assert len(taken) == 3
+    assert {d.event_id for d in taken} == {f"msg_{1:032x}", f"msg_{2:032x}"}
+    with uow_factory() as uow:
+        rest = uow.webhooks.claim_due(now, lease, "token-b", 10)
+        uow.commit()
+    assert len(rest) == 1
+    assert {d.id for d in rest}.isdisjoint(d.id for d in taken)
+    with uow_factory() as uow:
+        assert uow.webhooks.claim_due(now, lease, "token-c", 10) == []
+        done = dataclasses.replace(
+            taken[0],
+            state=DeliveryState.DELIVERED,
+            attempts=1,
+            last_status=200,
+            next_attempt_at=None,
+        )
+        assert uow.webhooks.finish(done, "token-b") is False  # not its lease
+        assert uow.webhooks.finish(done, "token-a") is True
+        uow.commit()
+    # the lease runs out: what was taken and not finished can be taken again
+    with uow_factory() as uow:
+        again = uow.webhooks.claim_due(lease, lease + dt.timedelta(minutes=5), "token-d", 10)
+        uow.commit()
+    assert {d.id for d in again} == {d.id for d in [*taken[1:], *rest]} | {
+        d.id for d in event_with_deliveries(3, hook, other)[1]
+    }
+    with uow_factory() as uow:
+        assert uow.webhooks.finish(dataclasses.replace(taken[1], attempts=1), "token-a") is False
+        stored = {
+            d.id: d for d in uow.webhooks.deliveries(hook.id) + uow.webhooks.deliveries(other.id)
+        }
+    assert stored[taken[0].id] == done
+    assert len(stored) == 6
+
+
+def test_a_delivery_to_an_unknown_subscription_is_a_conflict_at_commit(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed(uow_factory)
+    event, deliveries = event_with_deliveries(1, subscription("missing"))
+    with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
+        uow.webhooks.add_events([event], deliveries)
+        uow.commit()
+    with uow_factory() as uow, pytest.raises(NotFoundError):
+        uow.webhooks.event(event.id)

@@ -23,6 +23,7 @@ from credstack.cli import (
     serve,
     status,
     verify,
+    webhooks,
 )
 from credstack.cli.output import console, fail
 from credstack.cli.state import CliState, settings
@@ -44,6 +45,7 @@ app.add_typer(status.app, name="status")
 app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.token_app, name="token")
 app.add_typer(award_jobs.app, name="award-job")
+app.add_typer(webhooks.app, name="webhooks")
 app.command("award")(awards.award)
 app.command("verify")(verify.verify)
 app.command("demo")(demo.demo)

@@ -114,3 +114,5 @@ class Award:
     status_index: int | None = None
     state: CredentialState = field(default_factory=CredentialState)
     renewed_from: str | None = None
+    #: when the recipient, signed in with the e-mail it was issued to, added it to theirs
+    claimed_at: dt.datetime | None = None

@@ -37,6 +37,7 @@ from credstack.services.status import (
     reserve_positions,
     status_links,
 )
+from credstack.services.webhooks import record_event
 from credstack.vc import Ed25519KeyPair
 
 __all__ = [
@@ -274,6 +275,8 @@ def issue_award(
         uow.awards.add(award)
         if audit is not None:
             uow.audit.append(dataclasses.replace(audit, reason=f"{audit.reason} as {award.id}"))
+        # the outbox: the event is stored exactly when the award is
+        record_event(uow, deps, "credential.issued", award, at=award.issued_at)
         try:
             uow.commit()
         except ConflictError:

@@ -39,6 +39,8 @@ from credstack.services.awards import (
 )
 from credstack.services.deps import ServiceDeps
 from credstack.services.ids import random_uuids
+from credstack.services.ports import UnitOfWork
+from credstack.services.webhooks import credential_payload, new_event, record_events
 
 __all__ = ["BulkOutcome", "RowInput", "issue_awards"]
 
@@ -75,9 +77,17 @@ class _Run:
     """One cohort run: the batching, the repeat rule and the commits."""
 
     def __init__(
-        self, deps: ServiceDeps, context: IssueContext, pool: SigningPool, batch_size: int
+        self,
+        deps: ServiceDeps,
+        context: IssueContext,
+        pool: SigningPool,
+        batch_size: int,
+        subscribers: list[str] | None = None,
     ) -> None:
         self.deps = deps
+        # the organisation's webhooks for "credential.issued", looked up once per run: a run
+        # without any writes no events and pays nothing for them
+        self.subscribers = subscribers or []
         self.context = context
         self.pool = pool
         self.batch_size = batch_size
@@ -188,10 +198,26 @@ class _Run:
         with self.deps.uow() as uow:
             try:
                 uow.awards.add_many([award for _, _, award in items])
+                self._record_issued(uow, [award for _, _, award in items])
                 uow.commit()
             except ConflictError:
                 return [self._commit_one(line, request, award) for line, request, award in items]
         return [BulkOutcome(line, "issued", award.id, award.id) for line, _, award in items]
+
+    def _record_issued(self, uow: UnitOfWork, awards: list[Award]) -> None:
+        """One ``credential.issued`` event per award, in the batch's own transaction."""
+        if not self.subscribers:
+            return
+        events = [
+            new_event(
+                award.issuer_id,
+                "credential.issued",
+                award.issued_at,
+                credential_payload(self.deps, award),
+            )
+            for award in awards
+        ]
+        record_events(uow, events, self.subscribers)
 
     def _commit_one(self, line: int, request: AwardRequest, award: Award) -> BulkOutcome:
         with self.deps.uow() as uow:
@@ -199,6 +225,7 @@ class _Run:
             if prior is not None:
                 return BulkOutcome(line, "skipped", f"already issued as {prior.id}", prior.id)
             uow.awards.add(award)
+            self._record_issued(uow, [award])
             try:
                 uow.commit()
             except ConflictError as error:
@@ -226,8 +253,9 @@ def issue_awards(
     """
     with deps.uow() as uow:
         context = load_issue_context(uow, deps, achievement_id)
+        subscribers = uow.webhooks.subscribers(context.issuer.id, "credential.issued")
     with signing_pool(CohortSigner(context.template, context.key), workers) as pool:
-        run = _Run(deps, context, pool, batch_size)
+        run = _Run(deps, context, pool, batch_size, subscribers)
         try:
             yield from _stream(run, rows, workers, on_outcome)
         finally:

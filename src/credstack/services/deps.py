@@ -38,6 +38,9 @@ class ServiceDeps:
     #: also give every credential a suspension entry (two status entries, an array: see
     #: docs/decisions/0012-two-status-entries.md); off gives one revocation entry, an object
     suspension: bool = True
+    #: webhooks may go to http://localhost and to private addresses (development, tests, or
+    #: receivers on the installation's own network); off: https to public addresses only
+    webhooks_allow_local: bool = False
 
     @property
     def public_url(self) -> str:

@@ -6,6 +6,7 @@ in-memory implementations the unit tests use.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from types import TracebackType
@@ -17,6 +18,7 @@ from credstack.domain.award_jobs import AwardJob, JobStatus, ReportLine
 from credstack.domain.awards import Award
 from credstack.domain.issuers import Issuer, SigningKeyRecord
 from credstack.domain.status import AuditEvent, CredentialState, StatusList
+from credstack.domain.webhooks import Delivery, Event, SealedSecrets, SendResult, Subscription
 
 __all__ = [
     "AchievementRepository",
@@ -30,6 +32,8 @@ __all__ = [
     "StatusListRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "WebhookRepository",
+    "WebhookSender",
 ]
 
 
@@ -150,6 +154,15 @@ class AwardRepository(Protocol):
     def set_state(self, award_id: str, state: CredentialState) -> None: ...
 
     def by_status_index(self, list_id: int, index: int) -> Award | None: ...
+
+    def for_email(self, email: str) -> builtins.list[Award]:
+        """Every award to this e-mail address (ignoring case), newest first."""
+        ...
+
+    def set_claimed(self, award_id: str, at: dt.datetime) -> bool:
+        """Record that the recipient claimed it; ``False`` (nothing changes) if it was
+        claimed already (compare-and-set: two claims at once record one)."""
+        ...
 
 
 class StatusListRepository(Protocol):
@@ -312,6 +325,66 @@ class AwardJobRepository(Protocol):
         ...
 
 
+class WebhookRepository(Protocol):
+    """Subscriptions, the event outbox and the deliveries (one per event and subscription)."""
+
+    def add_subscription(self, subscription: Subscription, secrets: SealedSecrets) -> None: ...
+
+    def subscription(self, subscription_id: str) -> Subscription:
+        """Raises ``NotFoundError``."""
+        ...
+
+    def subscriptions(self, issuer_id: str | None = None) -> list[Subscription]:
+        """Oldest first (all organisations' when ``issuer_id`` is ``None``)."""
+        ...
+
+    def subscribers(self, issuer_id: str, event_type: str) -> list[str]:
+        """Ids of the organisation's active subscriptions to ``event_type``."""
+        ...
+
+    def secrets(self, subscription_id: str) -> SealedSecrets: ...
+
+    def set_secrets(self, subscription_id: str, secrets: SealedSecrets) -> None: ...
+
+    def disable(self, subscription_id: str, at: dt.datetime, reason: str) -> None:
+        """Stop sending to it: its pending deliveries fail with ``reason``."""
+        ...
+
+    def delete_subscription(self, subscription_id: str) -> None:
+        """Remove it and its deliveries."""
+        ...
+
+    def add_events(self, events: Sequence[Event], deliveries: Sequence[Delivery]) -> None:
+        """Store events and their deliveries (in the caller's unit of work: the outbox). A
+        clash with what is stored raises ``ConflictError`` here or at commit."""
+        ...
+
+    def event(self, event_id: str) -> Event: ...
+
+    def deliveries(self, subscription_id: str, limit: int = 50) -> list[Delivery]:
+        """The most recent first."""
+        ...
+
+    def claim_due(
+        self, now: dt.datetime, lease_until: dt.datetime, token: str, limit: int
+    ) -> list[Delivery]:
+        """Take up to ``limit`` pending deliveries due at ``now`` whose lease (if any) ran
+        out: each is leased to ``token`` until ``lease_until`` by a compare-and-set, so two
+        dispatchers never both take one. Oldest due first."""
+        ...
+
+    def finish(self, delivery: Delivery, token: str) -> bool:
+        """Record an attempt's outcome (state, attempts, next attempt, last status/error)
+        and end the lease; ``False`` (nothing changes) if ``token`` no longer holds it."""
+        ...
+
+
+class WebhookSender(Protocol):
+    """Sends one signed delivery over HTTP (``adapters.webhook_sender``)."""
+
+    def send(self, url: str, headers: dict[str, str], body: bytes) -> SendResult: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Only ``commit`` makes changes last; leaving without it rolls back."""
 
@@ -338,6 +411,9 @@ class UnitOfWork(Protocol):
 
     @property
     def award_jobs(self) -> AwardJobRepository: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     def __enter__(self) -> Self: ...
 

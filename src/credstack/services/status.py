@@ -31,6 +31,7 @@ from credstack.ob.awards_v3p0 import xsd_date_time
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import signing_key
 from credstack.services.ports import UnitOfWork
+from credstack.services.webhooks import STATUS_EVENTS, record_event
 from credstack.vc import Ed25519KeyPair, sign_credential
 from credstack.vc.status_list import MIN_LIST_BITS, set_bit, status_list_credential
 
@@ -269,7 +270,10 @@ def change_status(
         _resign(deps, status_list, _list_key(uow, deps, status_list), purposes)
         uow.status_lists.save(status_list)
         uow.awards.set_state(award.id, state)
-        uow.audit.append(AuditEvent(now, actor, action, award.id, (reason or "").strip() or None))
+        reason = (reason or "").strip() or None
+        uow.audit.append(AuditEvent(now, actor, action, award.id, reason))
+        if action in STATUS_EVENTS:
+            record_event(uow, deps, STATUS_EVENTS[action], award, reason=reason, at=now)
         uow.commit()
     return dataclasses.replace(award, state=state)
 

@@ -41,6 +41,9 @@ __all__ = [
     "SigningKeyRow",
     "StatusListRow",
     "UserRow",
+    "WebhookDeliveryRow",
+    "WebhookEventRow",
+    "WebhookSubscriptionRow",
 ]
 
 NAMING = {
@@ -161,6 +164,8 @@ class AwardRow(Base):
     suspended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     suspension_reason: Mapped[str | None] = mapped_column(Text)
     renewed_from: Mapped[str | None] = mapped_column(ForeignKey("awards.id"))
+    #: when the recipient added it to their credentials (signed in with its e-mail)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class StatusListRow(Base):
@@ -304,3 +309,62 @@ class AwardJobLineRow(Base):
     source_id: Mapped[str | None] = mapped_column(String(200))
     award_id: Mapped[str | None] = mapped_column(String(36))
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class WebhookSubscriptionRow(Base):
+    """An organisation's webhook URL. The HMAC secrets are sealed by the key vault, as
+    signing keys are; ``events`` is a space-separated list of event types."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(String(500))
+    sealed_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    previous_sealed_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    previous_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class WebhookEventRow(Base):
+    """The outbox: an event, written in the transaction of the change it reports, as the
+    exact body every receiver gets. PERSONAL DATA: the body names an award and carries the
+    credential's recipient identifier (the salted e-mail hash or the DID, never the e-mail)."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"))
+    type: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    body: Mapped[str] = mapped_column(Text)
+
+
+class WebhookDeliveryRow(Base):
+    """One event to one subscription. ``lease_until``/``lease_token``: the dispatcher that
+    took it (compare-and-set), so that several server workers never send it twice at once."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscription_id"),
+        Index("ix_webhook_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
+        Index("ix_webhook_deliveries_subscription_id_created_at", "subscription_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id"))
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("webhook_subscriptions.id"))
+    event_type: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    lease_token: Mapped[str | None] = mapped_column(String(36))

@@ -20,6 +20,7 @@ from credstack.storage.repositories import (
     SqlIssuerRepository,
     SqlKeyRepository,
     SqlStatusListRepository,
+    SqlWebhookRepository,
 )
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
     audit: SqlAuditRepository
     accounts: SqlAccountRepository
     award_jobs: SqlAwardJobRepository
+    webhooks: SqlWebhookRepository
 
     def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
         self._sessions = sessions
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(session)
         self.accounts = SqlAccountRepository(session)
         self.award_jobs = SqlAwardJobRepository(session)
+        self.webhooks = SqlWebhookRepository(session)
         return self
 
     def __exit__(

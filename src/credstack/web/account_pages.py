@@ -17,6 +17,7 @@ from credstack.domain.awards import AwardRequest, Recipient
 from credstack.domain.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from credstack.services.accounts import check_password
 from credstack.services.awards import issue_award
+from credstack.services.claims import claim_award, credentials_of
 from credstack.web.auth import deps_of
 from credstack.web.problems import Problem
 from credstack.web.public import TEMPLATES
@@ -107,10 +108,29 @@ def account(request: Request) -> Response:
                     "can_issue": "awards:write" in scopes,
                 }
             )
+    mine = [
+        {
+            "id": award.id,
+            "achievement": award.achievement_id,
+            "issued": award.issued_at.date().isoformat(),
+            "claimed": award.claimed_at is not None,
+            "revoked": award.state.revoked_at is not None,
+        }
+        for award in credentials_of(deps, user.id)
+    ]
     html = TEMPLATES.get_template("account.html").render(
-        user=user, organisations=organisations, csrf=session.csrf
+        user=user, organisations=organisations, csrf=session.csrf, mine=mine
     )
     return HTMLResponse(html)
+
+
+@router.post("/account/credentials/{award_id}/claim", summary="Add a credential to yours")
+def claim(request: Request, award_id: str, csrf: Annotated[str, Form(max_length=100)]) -> Response:
+    cookies = _cookies(request)
+    session = cookies.signed_in(request)
+    cookies.check_csrf(session, csrf)
+    claim_award(deps_of(request), session.user_id, award_id)
+    return RedirectResponse("/account", status_code=303)
 
 
 @router.post("/account/{issuer_id}/awards", summary="Issue a credential from the form")

@@ -18,9 +18,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from credstack.adapters.http_fetcher import HttpFetcher
+from credstack.adapters.webhook_dispatcher import WebhookDispatcher
+from credstack.adapters.webhook_sender import HttpWebhookSender
 from credstack.bootstrap import build_services
 from credstack.services.award_job_runner import JobRunner
 from credstack.services.deps import ServiceDeps
+from credstack.services.ports import WebhookSender
 from credstack.services.status_checking import LocalStatusChecker
 from credstack.settings import Settings
 from credstack.vc.fetching import Fetcher
@@ -34,6 +37,7 @@ from credstack.web import (
     public,
     vc_api,
     verify_page,
+    webhooks_api,
 )
 from credstack.web.limits import BodyLimit
 from credstack.web.problems import install_problem_handlers
@@ -66,27 +70,37 @@ def create_app(
     max_job_body: int = MAX_JOB_BODY_BYTES,
     job_runner: JobRunner | None = None,
     run_jobs: bool = True,
+    webhook_sender: WebhookSender | None = None,
+    dispatch_webhooks: bool = True,
 ) -> FastAPI:
     """The application over ``deps``. ``fetcher`` reads remote DID documents and status
     lists for verification (``None``: such checks are "not checked"); this installation's own
     status lists are read from its database, each at most every ``status_max_age`` seconds.
-    While the application runs (its lifespan), ``job_runner`` (by default one over ``deps``)
-    issues the award jobs submitted to any server process (``run_jobs=False``: this one runs
-    none; another process's runner, or a test, does)."""
+
+    While the application runs (its lifespan: a server, or a ``TestClient`` block),
+    ``job_runner`` (by default one over ``deps``) issues the award jobs submitted to any server
+    process (``run_jobs=False``: this one runs none; another process's runner, or a test, does),
+    and a background thread sends due webhook deliveries with ``webhook_sender`` (the HTTP
+    sender by default; ``dispatch_webhooks=False`` leaves that to the caller)."""
     runner = job_runner or JobRunner(deps)
+    sender = webhook_sender or HttpWebhookSender(allow_local=deps.webhooks_allow_local)
+    dispatcher = WebhookDispatcher(deps, sender) if dispatch_webhooks else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if not run_jobs:
-            yield
-            return
-        runner.start()
+        if run_jobs:
+            runner.start()
+        if dispatcher is not None:
+            dispatcher.start()
         try:
             yield
         finally:
-            await asyncio.to_thread(
-                runner.stop
-            )  # after the batch it is on; an unfinished job goes back to the queue
+            # both wait for the work under way (a batch, an attempt): off the event loop
+            if dispatcher is not None:
+                await asyncio.to_thread(dispatcher.stop)
+            if run_jobs:
+                # after the batch it is on; an unfinished job goes back to the queue
+                await asyncio.to_thread(runner.stop)
 
     app = FastAPI(
         title="credstack",
@@ -94,6 +108,7 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.webhook_dispatcher = dispatcher
     app.state.deps = deps
     app.state.clock = clock
     app.state.fetcher = fetcher
@@ -113,6 +128,7 @@ def create_app(
     app.include_router(organisations_api.router)
     app.include_router(account_pages.router)
     app.include_router(award_jobs_api.router)
+    app.include_router(webhooks_api.router)
     app.add_middleware(
         BodyLimit, limit=max_body, per_path={award_jobs_api.SUBMIT_PATH: max_job_body}
     )

@@ -6,6 +6,7 @@ from credstack.storage.repositories.award_jobs import SqlAwardJobRepository
 from credstack.storage.repositories.awards import SqlAwardRepository
 from credstack.storage.repositories.issuers import SqlIssuerRepository, SqlKeyRepository
 from credstack.storage.repositories.status import SqlAuditRepository, SqlStatusListRepository
+from credstack.storage.repositories.webhooks import SqlWebhookRepository
 
 __all__ = [
     "SqlAccountRepository",
@@ -16,4 +17,5 @@ __all__ = [
     "SqlIssuerRepository",
     "SqlKeyRepository",
     "SqlStatusListRepository",
+    "SqlWebhookRepository",
 ]

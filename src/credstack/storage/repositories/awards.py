@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any, cast
 
@@ -13,7 +15,7 @@ from credstack.domain.awards import Award, Recipient
 from credstack.domain.errors import ConflictError, NotFoundError
 from credstack.domain.status import CredentialState
 from credstack.storage.bulk_insert import insert_rows
-from credstack.storage.rows import AwardRow
+from credstack.storage.rows import AchievementRow, AwardRow
 
 __all__ = ["SqlAwardRepository"]
 
@@ -43,6 +45,7 @@ def _award(row: AwardRow) -> Award:
             row.revoked_at, row.revocation_reason, row.suspended_at, row.suspension_reason
         ),
         renewed_from=row.renewed_from,
+        claimed_at=row.claimed_at,
     )
 
 
@@ -202,3 +205,25 @@ class SqlAwardRepository:
             )
         ).first()
         return None if row is None else _award(row)
+
+    def for_email(self, email: str) -> builtins.list[Award]:
+        # Through the (achievement, recipient) index, one look-up per definition: an index on
+        # the recipient alone would cost every insert of a cohort (~10 % of its speed)
+        rows = self._session.scalars(
+            select(AwardRow)
+            .where(
+                AwardRow.achievement_id.in_(select(AchievementRow.id)),
+                AwardRow.recipient_key == email.lower(),
+                AwardRow.recipient_kind == "email",
+            )
+            .order_by(AwardRow.issued_at.desc(), AwardRow.id)
+        )
+        return [_award(row) for row in rows]
+
+    def set_claimed(self, award_id: str, at: dt.datetime) -> bool:
+        moved = self._session.execute(
+            update(AwardRow)
+            .where(AwardRow.id == award_id, AwardRow.claimed_at.is_(None))
+            .values(claimed_at=at)
+        )
+        return bool(moved.rowcount)  # type: ignore[attr-defined]
