@@ -42,6 +42,10 @@ APP_TABLES = {
     "users",
     "memberships",
     "api_tokens",
+    "oauth_clients",
+    "oauth_codes",
+    "oauth_tokens",
+    "portfolio_entries",
 }
 
 

@@ -18,6 +18,8 @@ from credstack.storage.repositories import (
     SqlAwardRepository,
     SqlIssuerRepository,
     SqlKeyRepository,
+    SqlOAuthRepository,
+    SqlPortfolioRepository,
     SqlStatusListRepository,
 )
 
@@ -35,6 +37,8 @@ class SqlUnitOfWork:
     status_lists: SqlStatusListRepository
     audit: SqlAuditRepository
     accounts: SqlAccountRepository
+    oauth: SqlOAuthRepository
+    portfolio: SqlPortfolioRepository
 
     def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
         self._sessions = sessions
@@ -51,6 +55,8 @@ class SqlUnitOfWork:
         self.status_lists = SqlStatusListRepository(session)
         self.audit = SqlAuditRepository(session)
         self.accounts = SqlAccountRepository(session)
+        self.oauth = SqlOAuthRepository(session)
+        self.portfolio = SqlPortfolioRepository(session)
         return self
 
     def __exit__(

@@ -4,6 +4,8 @@ from credstack.storage.repositories.accounts import SqlAccountRepository
 from credstack.storage.repositories.achievements import SqlAchievementRepository
 from credstack.storage.repositories.awards import SqlAwardRepository
 from credstack.storage.repositories.issuers import SqlIssuerRepository, SqlKeyRepository
+from credstack.storage.repositories.oauth import SqlOAuthRepository
+from credstack.storage.repositories.portfolio import SqlPortfolioRepository
 from credstack.storage.repositories.status import SqlAuditRepository, SqlStatusListRepository
 
 __all__ = [
@@ -13,5 +15,7 @@ __all__ = [
     "SqlAwardRepository",
     "SqlIssuerRepository",
     "SqlKeyRepository",
+    "SqlOAuthRepository",
+    "SqlPortfolioRepository",
     "SqlStatusListRepository",
 ]

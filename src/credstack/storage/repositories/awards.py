@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any, cast
 
@@ -178,6 +179,36 @@ class SqlAwardRepository:
         query = select(func.count()).select_from(AwardRow)
         if issuer_id is not None:
             query = query.where(AwardRow.issuer_id == issuer_id)
+        return int(self._session.scalar(query) or 0)
+
+    def for_recipient(
+        self,
+        identifier: str,
+        *,
+        since: dt.datetime | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Sequence[Award]:
+        query = (
+            select(AwardRow)
+            .where(AwardRow.recipient_key == identifier.lower())
+            .order_by(AwardRow.issued_at, AwardRow.id)
+        )
+        if since is not None:
+            query = query.where(AwardRow.issued_at > since)
+        query = query.offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_award(row) for row in self._session.scalars(query)]
+
+    def count_for_recipient(self, identifier: str, *, since: dt.datetime | None = None) -> int:
+        query = (
+            select(func.count())
+            .select_from(AwardRow)
+            .where(AwardRow.recipient_key == identifier.lower())
+        )
+        if since is not None:
+            query = query.where(AwardRow.issued_at > since)
         return int(self._session.scalar(query) or 0)
 
     def set_jwt(self, award_id: str, jwt: str) -> None:
