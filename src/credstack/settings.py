@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     #: let the web service fetch over HTTPS for verification (did:web documents, others'
     #: status lists, URLs given on the verify page); false: such checks are "not checked"
     fetch_remote: bool = True
+    #: the installation's privacy policy and terms of service, named to learners' apps in
+    #: the OB 3.0 / CLR 2.0 discovery documents (default: /privacy and /terms under base_url)
+    privacy_policy_url: str | None = None
+    terms_of_service_url: str | None = None
 
     @property
     def resolved_database_url(self) -> str:

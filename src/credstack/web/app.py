@@ -22,7 +22,17 @@ from credstack.services.status_checking import LocalStatusChecker
 from credstack.settings import Settings
 from credstack.vc.fetching import Fetcher
 from credstack.vc.status_list import CachingStatusChecker
-from credstack.web import account_pages, issuer_api, profile_pages, public, vc_api, verify_page
+from credstack.web import (
+    account_pages,
+    issuer_api,
+    oauth,
+    ob_api,
+    profile_pages,
+    public,
+    vc_api,
+    verify_page,
+)
+from credstack.web.imsx import ImsxErrors
 from credstack.web.limits import BodyLimit
 from credstack.web.problems import install_problem_handlers
 from credstack.web.sessions import LoginThrottle, SessionCookies
@@ -49,6 +59,8 @@ def create_app(
     status_max_age: float = STATUS_MAX_AGE,
     session_key: bytes | None = None,
     secure_cookies: bool = False,
+    privacy_policy_url: str | None = None,
+    terms_of_service_url: str | None = None,
 ) -> FastAPI:
     """The application over ``deps``. ``fetcher`` reads remote DID documents and status
     lists for verification (``None``: such checks are "not checked"); this installation's own
@@ -66,6 +78,9 @@ def create_app(
     # sessions end when the process does unless a key is given (app_from_settings keeps one)
     app.state.sessions = SessionCookies(session_key or os.urandom(32), secure=secure_cookies)
     app.state.login_throttle = LoginThrottle()
+    # named in the OB 3.0 / CLR 2.0 discovery documents (default: under the public URL)
+    app.state.privacy_policy_url = privacy_policy_url
+    app.state.terms_of_service_url = terms_of_service_url
     install_problem_handlers(app)
     app.include_router(vc_api.router)
     app.include_router(public.router)
@@ -73,7 +88,12 @@ def create_app(
     app.include_router(verify_page.router)
     app.include_router(issuer_api.router)
     app.include_router(account_pages.router)
+    app.include_router(oauth.router)
+    app.include_router(ob_api.ob_router)
+    app.include_router(ob_api.clr_router)
     app.add_middleware(BodyLimit, limit=max_body)
+    # outermost: the 1EdTech APIs' errors (413 included) as Imsx_StatusInfo
+    app.add_middleware(ImsxErrors)
     return app
 
 
@@ -90,6 +110,8 @@ def app_from_settings() -> FastAPI:
         fetcher=HttpFetcher() if settings.fetch_remote else None,
         session_key=session_key(settings),
         secure_cookies=secure,
+        privacy_policy_url=settings.privacy_policy_url,
+        terms_of_service_url=settings.terms_of_service_url,
     )
     # What is loaded by now (modules, contexts, the app) lives as long as the process: out of
     # the collector's sweeps, so that a full collection under load is short (p99 latency).
