@@ -621,3 +621,17 @@ def test_discovery_documents_follow_the_service_description_shape(client: TestCl
         )
         assert {"/credentials", "/profile", "/discovery"} <= set(document["paths"])
         assert document["servers"][0]["url"].endswith(base)
+
+
+def test_an_unexpected_failure_is_a_500_status_info_without_a_trace(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    access = connect(client)["access_token"]
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret detail of a bug")
+
+    monkeypatch.setattr("credstack.services.learner_api.learner_credentials", broken)
+    response = client.get("/ims/ob/v3p0/credentials", headers=bearer(access))
+    assert_status_info(response, 500, "internal_server_error")
+    assert "secret detail" not in response.text
