@@ -635,3 +635,24 @@ def test_an_unexpected_failure_is_a_500_status_info_without_a_trace(
     response = client.get("/ims/ob/v3p0/credentials", headers=bearer(access))
     assert_status_info(response, 500, "internal_server_error")
     assert "secret detail" not in response.text
+
+
+def test_secrets_codes_and_tokens_are_stored_only_as_hashes(
+    client: TestClient, deps: ServiceDeps
+) -> None:
+    client_id, secret = register(client)
+    sign_in(client, "ann@example.org")
+    verifier, challenge = pkce()
+    code = code_from(consent(client, authorize_query(client_id, challenge)))
+    tokens = exchange(client, client_id, secret, code=code, code_verifier=verifier).json()
+    engine = deps.uow.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        stored = " ".join(
+            str(row)
+            for table in ("oauth_clients", "oauth_codes", "oauth_tokens")
+            for row in connection.exec_driver_sql(f"SELECT * FROM {table}")
+        )
+    assert client_id in stored  # the rows are there
+    for clear in (secret, code, tokens["access_token"], tokens["refresh_token"]):
+        assert clear not in stored
+        assert hashlib.sha256(clear.encode()).hexdigest() in stored

@@ -10,7 +10,7 @@ from typing import Any
 from credstack.domain.accounts import User
 from credstack.domain.errors import InvalidInputError
 
-__all__ = ["PROFILE_FIELDS", "learner_profile", "profile_name"]
+__all__ = ["PROFILE_FIELDS", "learner_profile", "profile_id", "profile_name"]
 
 #: what a putProfile body may hold; any other property is refused (OB 3.0 §6.2.5: "MAY
 #: respond with 400 to reject data that is known immediately to not be acceptable")
