@@ -22,12 +22,8 @@ from credstack.domain.errors import AuthenticationError
 from credstack.domain.oauth import CLR_SCOPES, OB_SCOPES
 from credstack.services.learner_api import learner
 from credstack.web.auth import deps_of
-from credstack.web.oauth_server import (
-    CredstackAuthorizationServer,
-    FormRequest,
-    JsonBodyRequest,
-    basic_auth_ok,
-)
+from credstack.web.oauth_requests import FormRequest, JsonBodyRequest, basic_auth_ok
+from credstack.web.oauth_server import CredstackAuthorizationServer
 from credstack.web.public import TEMPLATES
 from credstack.web.sessions import SessionCookies
 

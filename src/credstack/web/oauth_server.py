@@ -1,21 +1,17 @@
 """Authlib's OAuth 2.0 authorisation server, wired to credstack's storage and to Starlette.
 
-Authlib has no Starlette/FastAPI server integration, so this module is that integration:
-request adapters (``FormRequest``, ``JsonBodyRequest``: what Authlib reads, from a request
-whose body the route has already read), the response adapter (``handle_response``), the
-models Authlib asks for (``Client``, ``Code``, ``Token``) over credstack's domain objects, and
-the grants and endpoints with their storage hooks (``services.oauth``). What is allowed is
-the OB 3.0 profile of OAuth (§7): authorisation code with PKCE S256 only, client secret
-basic or post, refresh with rotation, RFC 7009 revocation, RFC 7591 registration with the
-fields OB requires.
+Authlib has no Starlette/FastAPI server integration, so this module is that integration
+(with the request adapters of ``web.oauth_requests``): the response adapter
+(``handle_response``), the models Authlib asks for (``Client``, ``Code``, ``Token``) over
+credstack's domain objects, and the grants and endpoints with their storage hooks
+(``services.oauth``). What is allowed is the OB 3.0 profile of OAuth (§7): authorisation
+code with PKCE S256 only, client secret basic or post, refresh with rotation, RFC 7009
+revocation, RFC 7591 registration with the fields OB requires.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import collections
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,9 +20,7 @@ from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     ClientMixin,
     InvalidRequestError,
-    JsonPayload,
     JsonRequest,
-    OAuth2Payload,
     OAuth2Request,
     TokenMixin,
 )
@@ -36,7 +30,6 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7591 import ClientMetadataClaims, ClientRegistrationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from joserfc.errors import InvalidClaimError, MissingClaimError
-from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 
 from credstack.domain.accounts import User
@@ -45,89 +38,9 @@ from credstack.services import oauth
 from credstack.services.deps import ServiceDeps
 from credstack.services.learner_api import learner
 
-__all__ = ["CredstackAuthorizationServer", "FormRequest", "JsonBodyRequest", "basic_auth_ok"]
+__all__ = ["Client", "Code", "CredstackAuthorizationServer", "Token"]
 
 _AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
-
-
-# --- requests and responses ------------------------------------------------------------------
-
-
-class _Payload(OAuth2Payload):  # type: ignore[misc]
-    def __init__(self, values: Mapping[str, Sequence[str]]) -> None:
-        self._datalist = collections.defaultdict(list, {k: list(v) for k, v in values.items()})
-
-    @property
-    def data(self) -> dict[str, str]:
-        return {key: values[0] for key, values in self._datalist.items() if values}
-
-    @property
-    def datalist(self) -> collections.defaultdict[str, list[str]]:
-        return self._datalist
-
-
-class FormRequest(OAuth2Request):  # type: ignore[misc]
-    """An OAuth request (authorise, token, revoke): ``query`` and ``form`` already parsed.
-
-    ``uri`` is the installation's public URL of the endpoint, not the URL the server saw:
-    behind a TLS proxy the server sees plain HTTP, and Authlib refuses non-HTTPS requests
-    (except on localhost) to keep tokens off the wire in clear.
-    """
-
-    def __init__(
-        self,
-        method: str,
-        uri: str,
-        headers: Headers,
-        query: Mapping[str, Sequence[str]],
-        form: Mapping[str, Sequence[str]] | None = None,
-    ) -> None:
-        super().__init__(method, uri, headers=headers)
-        form = form or {}
-        self._args = {key: values[0] for key, values in query.items() if values}
-        self._form = {key: values[0] for key, values in form.items() if values}
-        merged = {key: list(values) for key, values in query.items()}
-        for key, values in form.items():
-            merged.setdefault(key, []).extend(values)
-        self.payload = _Payload(merged)
-
-    @property
-    def args(self) -> dict[str, str]:
-        return self._args
-
-    @property
-    def form(self) -> dict[str, str]:
-        return self._form
-
-
-class _JsonPayload(JsonPayload):  # type: ignore[misc]
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._data = data
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self._data
-
-
-class JsonBodyRequest(JsonRequest):  # type: ignore[misc]
-    """A registration request: its JSON body, parsed (``{}`` when it is not an object)."""
-
-    def __init__(self, uri: str, headers: Headers, data: Any) -> None:
-        super().__init__("POST", uri, headers)
-        self.payload = _JsonPayload(data if isinstance(data, dict) else {})
-
-
-def basic_auth_ok(headers: Headers) -> bool:
-    """Whether an ``Authorization: Basic`` header (if any) decodes to text, as Authlib
-    assumes (it would fail on other bytes rather than refuse them)."""
-    scheme, _, value = headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return True
-    try:
-        base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return False
-    return True
 
 
 # --- models ----------------------------------------------------------------------------------
