@@ -28,6 +28,13 @@ from credstack.domain.award_jobs import AwardJob, JobStatus, Outcome, ReportLine
 from credstack.domain.awards import Award
 from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from credstack.domain.issuers import Issuer, SigningKeyRecord
+from credstack.domain.oauth import (
+    AuthorizationCode,
+    LearnerApi,
+    OAuthClient,
+    OAuthToken,
+    PortfolioEntry,
+)
 from credstack.domain.status import AuditEvent, CredentialState, StatusList
 from credstack.domain.webhooks import (
     Delivery,
@@ -112,6 +119,11 @@ class _Store:
     deliveries: dict[str, tuple[Delivery, dt.datetime | None, str | None]] = dataclasses.field(
         default_factory=dict
     )
+    oauth_clients: dict[str, OAuthClient] = dataclasses.field(default_factory=dict)
+    oauth_codes: dict[str, AuthorizationCode] = dataclasses.field(default_factory=dict)
+    oauth_tokens: dict[str, OAuthToken] = dataclasses.field(default_factory=dict)
+    #: (user id, api, credential id) → entry, in the order first stored
+    portfolio: dict[tuple[str, str, str], PortfolioEntry] = dataclasses.field(default_factory=dict)
     #: like database sequences, never reused
     next_status_list_id: int = 1
     next_audit_id: int = 1
@@ -328,6 +340,28 @@ class MemoryAwardRepository:
             issuer_id is None or a.issuer_id == issuer_id for a in self._store.awards.values()
         )
 
+    def for_recipient(
+        self,
+        identifier: str,
+        *,
+        since: dt.datetime | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Sequence[Award]:
+        key = identifier.lower()
+        awards = sorted(
+            (
+                a
+                for a in self._store.awards.values()
+                if a.recipient.identifier.lower() == key and (since is None or a.issued_at > since)
+            ),
+            key=lambda a: (a.issued_at, a.id),
+        )
+        return awards[offset : None if limit is None else offset + limit]
+
+    def count_for_recipient(self, identifier: str, *, since: dt.datetime | None = None) -> int:
+        return len(self.for_recipient(identifier, since=since))
+
     def set_jwt(self, award_id: str, jwt: str) -> None:
         award = self._store.awards.get(award_id)
         if award is not None:
@@ -536,6 +570,112 @@ def _check_constraints(store: _Store) -> None:
     for token in store.tokens.values():
         _refers("user", token.user_id, store.users)
         _refers("issuer", token.issuer_id, store.issuers)
+    for code in store.oauth_codes.values():
+        _refers("oauth client", code.client_id, store.oauth_clients)
+        _refers("user", code.user_id, store.users)
+    hashes: set[str] = set()
+    for oauth_token in store.oauth_tokens.values():
+        _refers("oauth client", oauth_token.client_id, store.oauth_clients)
+        _refers("user", oauth_token.user_id, store.users)
+        for digest in (oauth_token.access_hash, oauth_token.refresh_hash):
+            if digest is not None and digest in hashes:
+                raise ConflictError("conflicts with what is stored: a token hash is taken")
+            if digest is not None:
+                hashes.add(digest)
+    for user_id, _, _ in store.portfolio:
+        _refers("user", user_id, store.users)
+
+
+class MemoryOAuthRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add_client(self, client: OAuthClient) -> None:
+        if client.client_id in self._store.oauth_clients:
+            raise ConflictError(f"client {client.client_id} exists already")
+        self._store.oauth_clients[client.client_id] = client
+
+    def client(self, client_id: str) -> OAuthClient | None:
+        return self._store.oauth_clients.get(client_id)
+
+    def add_code(self, code: AuthorizationCode) -> None:
+        if code.code_hash in self._store.oauth_codes:
+            raise ConflictError("that code exists already")
+        self._store.oauth_codes[code.code_hash] = code
+
+    def code(self, code_hash: str) -> AuthorizationCode | None:
+        return self._store.oauth_codes.get(code_hash)
+
+    def use_code(self, code_hash: str, at: dt.datetime) -> bool:
+        code = self._store.oauth_codes.get(code_hash)
+        if code is None or code.used_at is not None:
+            return False
+        self._store.oauth_codes[code_hash] = dataclasses.replace(code, used_at=at)
+        return True
+
+    def add_token(self, token: OAuthToken) -> None:
+        if token.id in self._store.oauth_tokens:
+            raise ConflictError(f"token {token.id} exists already")
+        self._store.oauth_tokens[token.id] = token
+
+    def token_by_access(self, access_hash: str) -> OAuthToken | None:
+        tokens = self._store.oauth_tokens.values()
+        return next((t for t in tokens if t.access_hash == access_hash), None)
+
+    def token_by_refresh(self, refresh_hash: str) -> OAuthToken | None:
+        tokens = self._store.oauth_tokens.values()
+        return next((t for t in tokens if t.refresh_hash == refresh_hash), None)
+
+    def revoke_token(self, token_id: str, at: dt.datetime) -> bool:
+        token = self._store.oauth_tokens.get(token_id)
+        if token is None or token.revoked_at is not None:
+            return False
+        self._store.oauth_tokens[token_id] = dataclasses.replace(token, revoked_at=at)
+        return True
+
+    def revoke_tokens_of_code(self, code_hash: str, at: dt.datetime) -> int:
+        live = [
+            t.id
+            for t in self._store.oauth_tokens.values()
+            if t.code_hash == code_hash and t.revoked_at is None
+        ]
+        return sum(self.revoke_token(token_id, at) for token_id in live)
+
+
+class MemoryPortfolioRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def get(self, user_id: str, api: LearnerApi, credential_id: str) -> PortfolioEntry | None:
+        return self._store.portfolio.get((user_id, api.value, credential_id))
+
+    def put(self, entry: PortfolioEntry) -> None:
+        key = (entry.user_id, entry.api.value, entry.credential_id)
+        stored = self._store.portfolio.get(key)
+        if stored is not None:
+            entry = dataclasses.replace(entry, stored_at=stored.stored_at)
+        self._store.portfolio[key] = entry
+
+    def list(
+        self,
+        user_id: str,
+        api: LearnerApi,
+        *,
+        since: dt.datetime | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[PortfolioEntry]:
+        entries = [
+            e
+            for (user, kind, _), e in self._store.portfolio.items()
+            if user == user_id and kind == api.value and (since is None or e.updated_at > since)
+        ]
+        # first stored first; insertion order breaks ties, as the row id does in SQL
+        entries.sort(key=lambda e: e.stored_at)
+        return entries[offset : None if limit is None else offset + limit]
+
+    def count(self, user_id: str, api: LearnerApi, *, since: dt.datetime | None = None) -> int:
+        return len(self.list(user_id, api, since=since))
 
 
 class MemoryAccountRepository:
@@ -560,6 +700,10 @@ class MemoryAccountRepository:
     def set_password_hash(self, user_id: str, password_hash: str | None) -> None:
         user = self.user(user_id)
         self._store.users[user_id] = dataclasses.replace(user, password_hash=password_hash)
+
+    def set_name(self, user_id: str, name: str) -> None:
+        user = self.user(user_id)
+        self._store.users[user_id] = dataclasses.replace(user, name=name)
 
     def set_membership(self, membership: Membership) -> None:
         self._store.memberships[(membership.user_id, membership.issuer_id)] = membership
@@ -730,6 +874,8 @@ class MemoryUnitOfWork:
     accounts: MemoryAccountRepository
     award_jobs: MemoryAwardJobRepository
     webhooks: MemoryWebhookRepository
+    oauth: MemoryOAuthRepository
+    portfolio: MemoryPortfolioRepository
 
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -749,6 +895,8 @@ class MemoryUnitOfWork:
         self.accounts = MemoryAccountRepository(work)
         self.award_jobs = MemoryAwardJobRepository(work)
         self.webhooks = MemoryWebhookRepository(work)
+        self.oauth = MemoryOAuthRepository(work)
+        self.portfolio = MemoryPortfolioRepository(work)
         return self
 
     def __exit__(

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     #: (development, tests, receivers on this installation's own network); off by default:
     #: https URLs of public addresses only (docs/decisions/0019-webhooks.md)
     webhooks_allow_local: bool = False
+    #: the installation's privacy policy and terms of service, named to learners' apps in
+    #: the OB 3.0 / CLR 2.0 discovery documents (default: /privacy and /terms under base_url)
+    privacy_policy_url: str | None = None
+    terms_of_service_url: str | None = None
 
     @property
     def resolved_database_url(self) -> str:

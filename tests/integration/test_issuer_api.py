@@ -131,6 +131,7 @@ ISSUE = {"achievement": "acme-101", "recipient": {"email": "new@acme.example"}}
 REASON = {"reason": "checking"}
 ORG = "/api/v1/organisations/acme"
 RENEW = {"validUntil": "2031-01-01T00:00:00Z"}
+NEW_DEFINITION = {"id": "acme-new", "name": "New", "description": "A new one.", "criteria": "Pass."}
 #: the scope of a route that any token of the organisation may call
 MEMBER = None
 #: every endpoint of the issuer API, what it needs, and what a right caller gets
@@ -143,7 +144,7 @@ ENDPOINTS = [
     (
         "POST",
         f"{ORG}/achievements",
-        {"id": "acme-new", "name": "New", "description": "A new one.", "criteria": "Pass."},
+        NEW_DEFINITION,
         "achievements:write",
         201,
     ),
@@ -657,3 +658,27 @@ def test_a_draft_is_discarded_and_a_published_version_never(
     assert after.status_code == 404
     other = call(client, world, "owner", "DELETE", f"{ORG}/achievements/globex-101", None)
     assert other.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/credentials/%00", None),
+        ("GET", "/issuers/%00", None),
+        ("GET", f"{ORG}/awards/%00", None),
+        ("GET", f"{ORG}/achievements/%00", None),
+        ("GET", f"{ORG}/webhooks/%00", None),
+        ("POST", f"{ORG}/achievements", {**NEW_DEFINITION, "name": "Nul\u0000name"}),
+        ("POST", f"{ORG}/awards", {**ISSUE, "recipient": {"email": "a@b.example", "name": "\0"}}),
+    ],
+)
+def test_a_nul_character_is_never_a_server_error(
+    client: TestClient, world: World, database_url: str, method: str, path: str, body: Any
+) -> None:
+    """PostgreSQL refuses U+0000 in text, even in a look-up, where SQLite keeps it: there it
+    is bad input, a 400 problem document, never a 500 or a 503 (found by schemathesis)."""
+    response = call(client, world, "owner", method, path, body)
+    assert response.status_code < 500, response.text
+    if database_url.startswith("postgresql"):
+        assert response.status_code == 400, response.text
+        assert "NUL" in response.json()["detail"]

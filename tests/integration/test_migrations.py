@@ -49,6 +49,10 @@ APP_TABLES = {
     "award_jobs",
     "award_job_inputs",
     "award_job_lines",
+    "oauth_clients",
+    "oauth_codes",
+    "oauth_tokens",
+    "portfolio_entries",
 }
 
 

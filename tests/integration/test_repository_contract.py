@@ -17,6 +17,13 @@ from credstack.domain.award_jobs import AwardJob, InputFormat, JobStatus, Outcom
 from credstack.domain.awards import Award, Recipient
 from credstack.domain.errors import ConflictError, NotFoundError
 from credstack.domain.issuers import Address, Issuer, SigningKeyRecord
+from credstack.domain.oauth import (
+    AuthorizationCode,
+    LearnerApi,
+    OAuthClient,
+    OAuthToken,
+    PortfolioEntry,
+)
 from credstack.domain.status import AuditEvent, CredentialState, StatusAction, StatusList
 from credstack.domain.webhooks import (
     Delivery,
@@ -1031,3 +1038,127 @@ def test_a_delivery_to_an_unknown_subscription_is_a_conflict_at_commit(
         uow.commit()
     with uow_factory() as uow, pytest.raises(NotFoundError):
         uow.webhooks.event(event.id)
+
+
+# --- the learner APIs: OAuth apps, codes, tokens; portfolio entries ---------------------------
+
+
+def _learner_and_app(factory: UnitOfWorkFactory) -> OAuthClient:
+    app = OAuthClient(
+        "app-1", "s" * 64, {"client_name": "Wallet", "redirect_uris": ["https://w/cb"]}, T0
+    )
+    with factory() as uow:
+        uow.accounts.add_user(User("u-1", "ann@example.org", "Ann", None, False, T0))
+        uow.accounts.add_user(User("u-2", "bob@example.org", "Bob", None, False, T0))
+        uow.oauth.add_client(app)
+        uow.commit()
+    return app
+
+
+def _token(n: int, code_hash: str | None = "c" * 64) -> OAuthToken:
+    return OAuthToken(
+        f"00000000-0000-4000-8000-{n:012d}", "app-1", "u-1", "scope-a scope-b",
+        f"{n}a".ljust(64, "a"), f"{n}r".ljust(64, "r"), code_hash, T0,
+        T0 + dt.timedelta(hours=1), T0 + dt.timedelta(days=30),
+    )  # fmt: skip
+
+
+def test_oauth_clients_codes_and_tokens(uow_factory: UnitOfWorkFactory) -> None:
+    app = _learner_and_app(uow_factory)
+    code = AuthorizationCode(
+        "c" * 64, "app-1", "u-1", "https://w/cb", "scope-a", "x" * 43, "S256", T0,
+        T0 + dt.timedelta(minutes=10),
+    )  # fmt: skip
+    with uow_factory() as uow:
+        uow.oauth.add_code(code)
+        uow.oauth.add_token(_token(1))
+        uow.oauth.add_token(_token(2, code_hash=None))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.oauth.client("app-1") == app
+        assert uow.oauth.client("app-2") is None
+        assert uow.oauth.code("c" * 64) == code
+        assert uow.oauth.code("d" * 64) is None
+        assert uow.oauth.use_code("c" * 64, T0) is True
+        assert uow.oauth.use_code("c" * 64, T0) is False  # a code is used once
+        assert uow.oauth.use_code("d" * 64, T0) is False
+        assert uow.oauth.token_by_access(_token(1).access_hash) == _token(1)
+        assert uow.oauth.token_by_refresh(_token(2).refresh_hash or "") == _token(2, None)
+        assert uow.oauth.token_by_access("z" * 64) is None
+        assert uow.oauth.revoke_tokens_of_code("c" * 64, T0) == 1
+        assert uow.oauth.revoke_tokens_of_code("c" * 64, T0) == 0
+        assert uow.oauth.revoke_token(_token(2).id, T0) is True
+        assert uow.oauth.revoke_token(_token(2).id, T0) is False
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.oauth.code("c" * 64) == dataclasses.replace(code, used_at=T0)
+        assert uow.oauth.token_by_access(_token(1).access_hash) == dataclasses.replace(
+            _token(1), revoked_at=T0
+        )
+
+
+def test_a_taken_token_hash_or_an_unknown_app_is_a_conflict_at_commit(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    _learner_and_app(uow_factory)
+    with uow_factory() as uow:
+        uow.oauth.add_token(_token(1))
+        uow.commit()
+    clash = dataclasses.replace(_token(2), access_hash=_token(1).access_hash)
+    unknown_app = dataclasses.replace(_token(3), client_id="app-9")
+    for token in (clash, unknown_app):
+        with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
+            uow.oauth.add_token(token)
+            uow.commit()
+
+
+def test_portfolio_entries_are_kept_per_learner_api_and_id(uow_factory: UnitOfWorkFactory) -> None:
+    _learner_and_app(uow_factory)
+    long_id = "https://example.org/credentials/" + "x" * 1500
+    first = PortfolioEntry("u-1", LearnerApi.OB, long_id, '{"id": 1}', False, T0, T0)
+    later = T0 + dt.timedelta(hours=1)
+    second = PortfolioEntry("u-1", LearnerApi.OB, "urn:b", "h.p.s", True, later, later)
+    with uow_factory() as uow:
+        uow.portfolio.put(first)
+        uow.portfolio.put(second)
+        uow.portfolio.put(PortfolioEntry("u-1", LearnerApi.CLR, "urn:b", "{}", False, T0, T0))
+        uow.portfolio.put(PortfolioEntry("u-2", LearnerApi.OB, "urn:b", "{}", False, T0, T0))
+        uow.commit()
+    latest = T0 + dt.timedelta(hours=2)
+    replaced = dataclasses.replace(first, content='{"id": 2}', stored_at=latest, updated_at=latest)
+    with uow_factory() as uow:
+        uow.portfolio.put(replaced)  # same learner, API and id: replaces, keeps its place
+        uow.commit()
+    kept = dataclasses.replace(replaced, stored_at=T0)
+    with uow_factory() as uow:
+        assert uow.portfolio.get("u-1", LearnerApi.OB, long_id) == kept
+        assert uow.portfolio.get("u-2", LearnerApi.OB, long_id) is None
+        assert uow.portfolio.list("u-1", LearnerApi.OB) == [kept, second]
+        assert uow.portfolio.list("u-1", LearnerApi.OB, offset=1, limit=5) == [second]
+        assert uow.portfolio.list("u-1", LearnerApi.OB, since=later) == [kept]
+        assert uow.portfolio.count("u-1", LearnerApi.OB) == 2
+        assert uow.portfolio.count("u-1", LearnerApi.CLR) == 1
+        assert uow.portfolio.count("u-1", LearnerApi.OB, since=latest) == 0
+
+
+def test_awards_for_a_recipient_and_a_new_name(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        uow.accounts.add_user(User("u-1", "ann@example.org", "Ann", None, False, T0))
+        uow.awards.add(award(2, recipient="Ann@Example.org", issued_at=T0 + dt.timedelta(1)))
+        uow.awards.add(award(1, issued_at=T0))
+        uow.awards.add(award(3, recipient="bob@example.org", source_key="b"))
+        uow.commit()
+    with uow_factory() as uow:
+        found = uow.awards.for_recipient("ANN@example.org")
+        assert [a.id for a in found] == [award(1).id, award(2).id]
+        assert [a.id for a in uow.awards.for_recipient("ann@example.org", offset=1)] == [
+            award(2).id
+        ]
+        assert uow.awards.for_recipient("ann@example.org", since=T0, limit=5)[0].id == award(2).id
+        assert uow.awards.count_for_recipient("ann@example.org") == 2
+        assert uow.awards.count_for_recipient("ann@example.org", since=T0) == 1
+        uow.accounts.set_name("u-1", "Ann B.")
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.accounts.user("u-1").name == "Ann B."

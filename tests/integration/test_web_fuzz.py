@@ -16,10 +16,12 @@ from schemathesis.checks import not_a_server_error
 
 from credstack.domain.achievements import AchievementSpec
 from credstack.domain.awards import AwardRequest, Recipient
+from credstack.services.accounts import create_user
 from credstack.services.achievements import publish_achievement, save_achievement
 from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer
+from credstack.services.oauth import register_client, save_tokens
 from credstack.web import create_app
 
 SPEC = AchievementSpec(
@@ -65,3 +67,46 @@ def test_no_request_gets_a_server_error(web_app: Any) -> None:
             continue
         tried.add((operation.label, mode))
     assert ("POST /credentials/verify", GenerationMode.NEGATIVE) in tried
+
+
+def test_the_learner_apis_with_a_valid_token_get_no_server_error(
+    web_app: Any, deps: ServiceDeps
+) -> None:
+    """The 1EdTech routes behind their token: fuzzed with a token of every scope, so that
+    the inputs reach the routes (and not only the 401 in front of them)."""
+    user = create_user(deps, email="ann@example.org", name="Ann")
+    scopes = " ".join(
+        f"https://purl.imsglobal.org/spec/{api}/scope/{op}"
+        for api in ("ob/v3p0", "clr/v2p0")
+        for op in ("credential.readonly", "credential.upsert", "profile.readonly", "profile.update")
+    )
+    app, _ = register_client(deps, {"client_name": "Fuzz", "scope": scopes})
+    token = {"access_token": "fuzz-access-token", "expires_in": 10**6, "scope": scopes}
+    save_tokens(deps, token, client_id=app.client_id, user_id=user.id, code_hash=None)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", web_app)
+    operations = [
+        result.ok()
+        for result in schema.get_all_operations()
+        if result.ok().path.startswith("/ims/")
+    ]
+    assert len(operations) == 10
+    for operation, mode in itertools.product(
+        operations, (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    ):
+
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(
+            max_examples=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        )
+        def no_5xx(case: schemathesis.Case) -> None:
+            case.call_and_validate(
+                headers={"Authorization": "Bearer fuzz-access-token"},
+                checks=[not_a_server_error],
+            )
+
+        try:
+            no_5xx()
+        except Unsatisfiable:
+            assert mode is GenerationMode.NEGATIVE, operation.label

@@ -17,6 +17,13 @@ from credstack.domain.achievements import AchievementVersion
 from credstack.domain.award_jobs import AwardJob, JobStatus, ReportLine
 from credstack.domain.awards import Award
 from credstack.domain.issuers import Issuer, SigningKeyRecord
+from credstack.domain.oauth import (
+    AuthorizationCode,
+    LearnerApi,
+    OAuthClient,
+    OAuthToken,
+    PortfolioEntry,
+)
 from credstack.domain.status import AuditEvent, CredentialState, StatusList
 from credstack.domain.webhooks import Delivery, Event, SealedSecrets, SendResult, Subscription
 
@@ -29,6 +36,8 @@ __all__ = [
     "IssuerRepository",
     "KeyRepository",
     "KeyVault",
+    "OAuthRepository",
+    "PortfolioRepository",
     "StatusListRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
@@ -149,6 +158,20 @@ class AwardRepository(Protocol):
 
     def count(self, *, issuer_id: str | None = None) -> int: ...
 
+    def for_recipient(
+        self,
+        identifier: str,
+        *,
+        since: dt.datetime | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Sequence[Award]:
+        """Awards to this e-mail address or DID (any case), issued after ``since``, oldest
+        first (issue time, then id)."""
+        ...
+
+    def count_for_recipient(self, identifier: str, *, since: dt.datetime | None = None) -> int: ...
+
     def set_jwt(self, award_id: str, jwt: str) -> None: ...
 
     def set_state(self, award_id: str, state: CredentialState) -> None: ...
@@ -223,6 +246,8 @@ class AccountRepository(Protocol):
         ...
 
     def set_password_hash(self, user_id: str, password_hash: str | None) -> None: ...
+
+    def set_name(self, user_id: str, name: str) -> None: ...
 
     def set_membership(self, membership: Membership) -> None:
         """Give the user this role in the organisation (replacing any other)."""
@@ -385,6 +410,61 @@ class WebhookSender(Protocol):
     def send(self, url: str, headers: dict[str, str], body: bytes) -> SendResult: ...
 
 
+class OAuthRepository(Protocol):
+    """Apps, authorisation codes and tokens of the learner APIs (all secrets as hashes)."""
+
+    def add_client(self, client: OAuthClient) -> None: ...
+
+    def client(self, client_id: str) -> OAuthClient | None: ...
+
+    def add_code(self, code: AuthorizationCode) -> None: ...
+
+    def code(self, code_hash: str) -> AuthorizationCode | None: ...
+
+    def use_code(self, code_hash: str, at: dt.datetime) -> bool:
+        """Mark the code used; ``False`` (nothing changes) when it was used already. Safe
+        when two requests redeem the same code at once: only one gets ``True``."""
+        ...
+
+    def add_token(self, token: OAuthToken) -> None: ...
+
+    def token_by_access(self, access_hash: str) -> OAuthToken | None: ...
+
+    def token_by_refresh(self, refresh_hash: str) -> OAuthToken | None: ...
+
+    def revoke_token(self, token_id: str, at: dt.datetime) -> bool:
+        """Revoke a live token (access and refresh); ``False`` if revoked already."""
+        ...
+
+    def revoke_tokens_of_code(self, code_hash: str, at: dt.datetime) -> int:
+        """Revoke every live token that came from this code; how many."""
+        ...
+
+
+class PortfolioRepository(Protocol):
+    """Credentials apps stored for learners, as sent."""
+
+    def get(self, user_id: str, api: LearnerApi, credential_id: str) -> PortfolioEntry | None: ...
+
+    def put(self, entry: PortfolioEntry) -> None:
+        """Store the entry, replacing the learner's entry of the same API and credential id."""
+        ...
+
+    def list(
+        self,
+        user_id: str,
+        api: LearnerApi,
+        *,
+        since: dt.datetime | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[PortfolioEntry]:
+        """The learner's entries updated after ``since``, first stored first."""
+        ...
+
+    def count(self, user_id: str, api: LearnerApi, *, since: dt.datetime | None = None) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Only ``commit`` makes changes last; leaving without it rolls back."""
 
@@ -414,6 +494,12 @@ class UnitOfWork(Protocol):
 
     @property
     def webhooks(self) -> WebhookRepository: ...
+
+    @property
+    def oauth(self) -> OAuthRepository: ...
+
+    @property
+    def portfolio(self) -> PortfolioRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -20,15 +20,16 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DataError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from credstack.domain.errors import StorageError
+from credstack.domain.errors import InvalidInputError, StorageError
 
 __all__ = [
     "alembic_config",
     "head_revision",
     "open_database",
+    "refused_data",
     "storage_errors",
     "upgrade",
 ]
@@ -135,7 +136,18 @@ def storage_errors(engine: Engine | None = None) -> Iterator[None]:
         raise StorageError(f"the database cannot be used{where}: {text}") from None
     except StorageError:
         raise
+    except DataError as error:
+        raise refused_data(error) from None
     except SQLAlchemyError as error:
         if type(error).__name__ in {"IntegrityError"}:
             raise
         raise StorageError(f"database error{where}: {error.__class__.__name__}") from None
+
+
+def refused_data(error: DataError) -> Exception:
+    """A value the database cannot hold, as the caller's bad input: PostgreSQL refuses the NUL
+    character (U+0000) anywhere in text, even in a look-up, where SQLite keeps it."""
+    detail = str(error.orig).strip().splitlines()[0] if error.orig else "a value"
+    if "NUL" in detail or "0x00" in detail:
+        return InvalidInputError("text cannot contain the NUL character (U+0000)")
+    return InvalidInputError(f"the database refused a value: {detail}")

@@ -38,6 +38,10 @@ __all__ = [
     "Base",
     "IssuerRow",
     "MembershipRow",
+    "OAuthClientRow",
+    "OAuthCodeRow",
+    "OAuthTokenRow",
+    "PortfolioEntryRow",
     "SigningKeyRow",
     "StatusListRow",
     "UserRow",
@@ -368,3 +372,68 @@ class WebhookDeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     lease_token: Mapped[str | None] = mapped_column(String(36))
+
+
+class OAuthClientRow(Base):
+    """An app registered for the learner APIs (RFC 7591); only the secret's SHA-256 is kept."""
+
+    __tablename__ = "oauth_clients"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    client_metadata: Mapped[dict[str, Any]] = mapped_column(JSON)
+    issued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class OAuthCodeRow(Base):
+    """An authorisation code (its SHA-256), kept after use so that a second use is noticed."""
+
+    __tablename__ = "oauth_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.client_id"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    scope: Mapped[str] = mapped_column(String(1000))
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class OAuthTokenRow(Base):
+    """An access token and its refresh token, as SHA-256 hashes, for one learner and app."""
+
+    __tablename__ = "oauth_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.client_id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(1000))
+    access_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    refresh_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    access_expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    refresh_expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class PortfolioEntryRow(Base):
+    """PERSONAL DATA: a credential an app stored for a learner, exactly as sent.
+
+    ``credential_key`` is the SHA-256 of the credential's id (ids may be long URLs)."""
+
+    __tablename__ = "portfolio_entries"
+    __table_args__ = (UniqueConstraint("user_id", "api", "credential_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    api: Mapped[str] = mapped_column(String(8))
+    credential_key: Mapped[str] = mapped_column(String(64))
+    credential_id: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)
+    jws: Mapped[bool] = mapped_column(Boolean)
+    stored_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

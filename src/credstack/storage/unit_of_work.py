@@ -6,11 +6,11 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from credstack.domain.errors import ConflictError, StorageError
-from credstack.storage.database import storage_errors
+from credstack.storage.database import refused_data, storage_errors
 from credstack.storage.repositories import (
     SqlAccountRepository,
     SqlAchievementRepository,
@@ -19,6 +19,8 @@ from credstack.storage.repositories import (
     SqlAwardRepository,
     SqlIssuerRepository,
     SqlKeyRepository,
+    SqlOAuthRepository,
+    SqlPortfolioRepository,
     SqlStatusListRepository,
     SqlWebhookRepository,
 )
@@ -39,6 +41,8 @@ class SqlUnitOfWork:
     accounts: SqlAccountRepository
     award_jobs: SqlAwardJobRepository
     webhooks: SqlWebhookRepository
+    oauth: SqlOAuthRepository
+    portfolio: SqlPortfolioRepository
 
     def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
         self._sessions = sessions
@@ -57,6 +61,8 @@ class SqlUnitOfWork:
         self.accounts = SqlAccountRepository(session)
         self.award_jobs = SqlAwardJobRepository(session)
         self.webhooks = SqlWebhookRepository(session)
+        self.oauth = SqlOAuthRepository(session)
+        self.portfolio = SqlPortfolioRepository(session)
         return self
 
     def __exit__(
@@ -76,6 +82,8 @@ class SqlUnitOfWork:
         if isinstance(exc, OperationalError):
             with storage_errors(self._engine):
                 raise exc
+        if isinstance(exc, DataError):
+            raise refused_data(exc) from None
 
     def commit(self) -> None:
         if self._session is None:
@@ -87,6 +95,9 @@ class SqlUnitOfWork:
             self._session.rollback()
             detail = str(error.orig).strip().splitlines()[0] if error.orig else "constraint"
             raise ConflictError(f"conflicts with what is stored: {detail}") from None
+        except DataError as error:
+            self._session.rollback()
+            raise refused_data(error) from None
         except (SQLAlchemyError, StorageError):
             self._session.rollback()
             raise

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from credstack.domain.accounts import ROLE_SCOPES
@@ -33,11 +33,19 @@ def _cookies(request: Request) -> SessionCookies:
     return cookies
 
 
+def _local(path: str) -> str:
+    """Where to go after signing in: a path on this site only (never another site's URL)."""
+    if path.startswith("/") and not path.startswith(("//", "/\\")) and "\\" not in path:
+        return path
+    return "/account"
+
+
 @router.get("/login", response_class=HTMLResponse, summary="The sign-in form")
-def login_form(request: Request) -> HTMLResponse:
+def login_form(request: Request, next: Annotated[str, Query(max_length=4000)] = "") -> HTMLResponse:
     cookies = _cookies(request)
     token = cookies.login_token(request)
-    response = HTMLResponse(TEMPLATES.get_template("login.html").render(csrf=token, error=None))
+    html = TEMPLATES.get_template("login.html").render(csrf=token, error=None, next=_local(next))
+    response = HTMLResponse(html)
     cookies.set_login_token(response, token)
     return response
 
@@ -48,6 +56,7 @@ def login(
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1000)],
     csrf: Annotated[str, Form(max_length=100)],
+    next: Annotated[str, Form(max_length=4000)] = "/account",
 ) -> Response:
     cookies = _cookies(request)
     cookies.check_login_token(request, csrf)
@@ -59,9 +68,11 @@ def login(
         user = check_password(deps_of(request), email, password)
     except AuthenticationError as error:
         throttle.failed(email, address)
-        html = TEMPLATES.get_template("login.html").render(csrf=csrf, error=str(error))
+        html = TEMPLATES.get_template("login.html").render(
+            csrf=csrf, error=str(error), next=_local(next)
+        )
         return HTMLResponse(html, status_code=401)
-    response = RedirectResponse("/account", status_code=303)
+    response = RedirectResponse(_local(next), status_code=303)
     cookies.start(response, user.id)
     return response
 

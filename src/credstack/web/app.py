@@ -32,6 +32,8 @@ from credstack.web import (
     account_pages,
     award_jobs_api,
     issuer_api,
+    oauth,
+    ob_api,
     organisations_api,
     profile_pages,
     public,
@@ -39,6 +41,7 @@ from credstack.web import (
     verify_page,
     webhooks_api,
 )
+from credstack.web.imsx import ImsxErrors
 from credstack.web.limits import BodyLimit
 from credstack.web.problems import install_problem_handlers
 from credstack.web.sessions import LoginThrottle, SessionCookies
@@ -72,6 +75,8 @@ def create_app(
     run_jobs: bool = True,
     webhook_sender: WebhookSender | None = None,
     dispatch_webhooks: bool = True,
+    privacy_policy_url: str | None = None,
+    terms_of_service_url: str | None = None,
 ) -> FastAPI:
     """The application over ``deps``. ``fetcher`` reads remote DID documents and status
     lists for verification (``None``: such checks are "not checked"); this installation's own
@@ -119,6 +124,9 @@ def create_app(
         session_key or os.urandom(32), secure=secure_cookies, deps=deps
     )
     app.state.login_throttle = LoginThrottle()
+    # named in the OB 3.0 / CLR 2.0 discovery documents (default: under the public URL)
+    app.state.privacy_policy_url = privacy_policy_url
+    app.state.terms_of_service_url = terms_of_service_url
     install_problem_handlers(app)
     app.include_router(vc_api.router)
     app.include_router(public.router)
@@ -129,9 +137,14 @@ def create_app(
     app.include_router(account_pages.router)
     app.include_router(award_jobs_api.router)
     app.include_router(webhooks_api.router)
+    app.include_router(oauth.router)
+    app.include_router(ob_api.ob_router)
+    app.include_router(ob_api.clr_router)
     app.add_middleware(
         BodyLimit, limit=max_body, per_path={award_jobs_api.SUBMIT_PATH: max_job_body}
     )
+    # outermost: the 1EdTech APIs' errors (413 included) as Imsx_StatusInfo
+    app.add_middleware(ImsxErrors)
     return app
 
 
@@ -149,6 +162,8 @@ def app_from_settings() -> FastAPI:
         session_key=session_key(settings),
         secure_cookies=secure,
         max_job_body=settings.max_job_bytes,
+        privacy_policy_url=settings.privacy_policy_url,
+        terms_of_service_url=settings.terms_of_service_url,
     )
     # What is loaded by now (modules, contexts, the app) lives as long as the process: out of
     # the collector's sweeps, so that a full collection under load is short (p99 latency).

@@ -5,6 +5,8 @@ from credstack.storage.repositories.achievements import SqlAchievementRepository
 from credstack.storage.repositories.award_jobs import SqlAwardJobRepository
 from credstack.storage.repositories.awards import SqlAwardRepository
 from credstack.storage.repositories.issuers import SqlIssuerRepository, SqlKeyRepository
+from credstack.storage.repositories.oauth import SqlOAuthRepository
+from credstack.storage.repositories.portfolio import SqlPortfolioRepository
 from credstack.storage.repositories.status import SqlAuditRepository, SqlStatusListRepository
 from credstack.storage.repositories.webhooks import SqlWebhookRepository
 
@@ -16,6 +18,8 @@ __all__ = [
     "SqlAwardRepository",
     "SqlIssuerRepository",
     "SqlKeyRepository",
+    "SqlOAuthRepository",
+    "SqlPortfolioRepository",
     "SqlStatusListRepository",
     "SqlWebhookRepository",
 ]

@@ -66,6 +66,9 @@ class SqlAccountRepository:
             update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash)
         )
 
+    def set_name(self, user_id: str, name: str) -> None:
+        self._session.execute(update(UserRow).where(UserRow.id == user_id).values(name=name))
+
     def set_membership(self, membership: Membership) -> None:
         row = self._session.get(MembershipRow, (membership.user_id, membership.issuer_id))
         if row is None:

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import ColumnElement, Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -79,6 +79,15 @@ def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
 
 
 _AWARDS_TABLE = cast(Table, AwardRow.__table__)
+
+
+def _of_recipient(identifier: str) -> tuple[ColumnElement[bool], ...]:
+    """A learner's awards, found through the (achievement, recipient) index with one look-up
+    per definition: an index on the recipient alone would cost every insert of a cohort."""
+    return (
+        AwardRow.achievement_id.in_(select(AchievementRow.id)),
+        AwardRow.recipient_key == identifier.lower(),
+    )
 
 
 class SqlAwardRepository:
@@ -183,6 +192,32 @@ class SqlAwardRepository:
             query = query.where(AwardRow.issuer_id == issuer_id)
         return int(self._session.scalar(query) or 0)
 
+    def for_recipient(
+        self,
+        identifier: str,
+        *,
+        since: dt.datetime | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Sequence[Award]:
+        query = (
+            select(AwardRow)
+            .where(*_of_recipient(identifier))
+            .order_by(AwardRow.issued_at, AwardRow.id)
+        )
+        if since is not None:
+            query = query.where(AwardRow.issued_at > since)
+        query = query.offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_award(row) for row in self._session.scalars(query)]
+
+    def count_for_recipient(self, identifier: str, *, since: dt.datetime | None = None) -> int:
+        query = select(func.count()).select_from(AwardRow).where(*_of_recipient(identifier))
+        if since is not None:
+            query = query.where(AwardRow.issued_at > since)
+        return int(self._session.scalar(query) or 0)
+
     def set_jwt(self, award_id: str, jwt: str) -> None:
         self._session.execute(update(AwardRow).where(AwardRow.id == award_id).values(jwt=jwt))
 
@@ -211,11 +246,7 @@ class SqlAwardRepository:
         # the recipient alone would cost every insert of a cohort (~10 % of its speed)
         rows = self._session.scalars(
             select(AwardRow)
-            .where(
-                AwardRow.achievement_id.in_(select(AchievementRow.id)),
-                AwardRow.recipient_key == email.lower(),
-                AwardRow.recipient_kind == "email",
-            )
+            .where(*_of_recipient(email), AwardRow.recipient_kind == "email")
             .order_by(AwardRow.issued_at.desc(), AwardRow.id)
         )
         return [_award(row) for row in rows]
