@@ -252,3 +252,25 @@ def test_a_holders_presentation_verifies_over_https(server: Server) -> None:
     checked = server.client.post("/presentations/verify", json=body)
     assert checked.status_code == 200, checked.text
     assert checked.json()["verified"] is True, checked.text
+
+
+def test_the_suites_oauth2_client_gets_a_token_and_issues_over_https(server: Server) -> None:
+    """The suites' `oauth2` configuration: clientId = the token's id, clientSecret = the part
+    after its dot, tokenEndpoint = /api/v1/oauth/token (client credentials, form-encoded)."""
+    token_id, _, secret = server.token.removeprefix("cst_").partition(".")
+    form = {
+        "client_id": token_id,
+        "client_secret": secret,
+        "grant_type": "client_credentials",
+        "audience": server.base,
+    }
+    answer = server.client.post("/api/v1/oauth/token", data=form)
+    assert answer.status_code == 200, answer.text
+    access = answer.json()["access_token"]
+    issued = server.client.post(
+        "/credentials/issue",
+        json={"credential": {**UNSECURED, "issuer": server.did}},
+        headers={"authorization": f"Bearer {access}"},
+    )
+    assert issued.status_code == 201, issued.text
+    assert issued.json()["verifiableCredential"]["proof"]["cryptosuite"] == "eddsa-rdfc-2022"

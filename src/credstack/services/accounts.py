@@ -8,6 +8,7 @@ its scopes and its user's current role (``domain.accounts.allowed_scopes``).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -39,7 +40,10 @@ from credstack.services.deps import ServiceDeps
 from credstack.services.ports import UnitOfWork
 
 __all__ = [
+    "ACCESS_PREFIX",
     "TOKEN_PREFIX",
+    "access_token",
+    "authenticate_access_token",
     "authenticate_token",
     "check_password",
     "create_token",
@@ -47,14 +51,18 @@ __all__ = [
     "end_all_sessions",
     "end_session",
     "live_session",
+    "live_token",
     "require",
     "revoke_token",
     "set_password",
     "set_role",
     "start_session",
+    "token_secret_matches",
 ]
 
 TOKEN_PREFIX = "cst_"  # noqa: S105 - the marker that says "a credstack token", no secret
+#: the marker of a short-lived access token made from an API token (client credentials)
+ACCESS_PREFIX = "csta_"
 _TOKEN = re.compile(r"cst_(?P<id>[0-9a-f]{32})\.(?P<secret>[A-Za-z0-9_-]{43})")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 _PASSWORDS = PasswordHasher()
@@ -241,6 +249,64 @@ def authenticate_token(deps: ServiceDeps, presented: str) -> Principal:
         admin = uow.accounts.user(token.user_id).platform_admin
     role = membership.role if membership else None
     return Principal(token.user_id, token.issuer_id, allowed_scopes(token, role), token.id, admin)
+
+
+def live_token(deps: ServiceDeps, token_id: str) -> ApiToken | None:
+    """The API token with this id, unless it is revoked: an organisation's machine presents
+    its id and secret as an OAuth 2.0 client (the client credentials grant)."""
+    if not re.fullmatch(r"[0-9a-f]{32}", token_id):
+        return None
+    with deps.uow() as uow:
+        token = uow.accounts.token(token_id)
+    return None if token is None or token.revoked_at is not None else token
+
+
+def token_secret_matches(token: ApiToken, secret: str) -> bool:
+    """Whether ``secret`` is the part after the dot of ``token``'s text (constant time)."""
+    if not secret.isascii():
+        return False
+    return hmac.compare_digest(token.secret_hash, _secret_hash(secret))
+
+
+def access_token(key: bytes, token: ApiToken, scopes: frozenset[str], expires: int) -> str:
+    """A short-lived bearer token for ``token``'s machine, limited to ``scopes``, valid until
+    ``expires`` (Unix time). It is signed, not stored: each use checks the API token behind it
+    again, so revoking that token or demoting its user takes effect at once."""
+    payload = f"{token.id}.{expires}.{' '.join(sorted(scopes))}"
+    return f"{ACCESS_PREFIX}{_b64(payload.encode())}.{_b64(_mac(key, payload))}"
+
+
+def authenticate_access_token(deps: ServiceDeps, key: bytes, presented: str) -> Principal:
+    """Who an access token from ``access_token`` acts for, and what it may do now."""
+    refused = AuthenticationError("the access token is not valid or has expired")
+    body, _, mac = presented.strip().removeprefix(ACCESS_PREFIX).partition(".")
+    try:
+        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode("ascii")
+        given = base64.urlsafe_b64decode(mac + "=" * (-len(mac) % 4))
+    except (ValueError, UnicodeDecodeError):
+        raise refused from None
+    if not hmac.compare_digest(given, _mac(key, payload)):
+        raise refused
+    token_id, expires, scopes = payload.split(".", 2)
+    if int(expires) <= deps.clock.now().timestamp():
+        raise refused
+    with deps.uow() as uow:
+        token = uow.accounts.token(token_id)
+        if token is None or token.revoked_at is not None:
+            raise refused
+        membership = uow.accounts.membership(token.user_id, token.issuer_id)
+        admin = uow.accounts.user(token.user_id).platform_admin
+    allowed = allowed_scopes(token, membership.role if membership else None)
+    granted = allowed & frozenset(scopes.split())
+    return Principal(token.user_id, token.issuer_id, granted, token.id, admin)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _mac(key: bytes, payload: str) -> bytes:
+    return hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()
 
 
 def require(principal: Principal, issuer_id: str, scope: str) -> None:

@@ -32,6 +32,7 @@ from credstack.web import (
     account_pages,
     award_jobs_api,
     issuer_api,
+    machine_oauth,
     oauth,
     ob_api,
     organisations_api,
@@ -120,9 +121,9 @@ def create_app(
     remote = CachingStatusChecker(clock=clock)
     app.state.status_checker = LocalStatusChecker(deps, remote=remote, max_age=status_max_age)
     # sessions end when the process does unless a key is given (app_from_settings keeps one)
-    app.state.sessions = SessionCookies(
-        session_key or os.urandom(32), secure=secure_cookies, deps=deps
-    )
+    key = session_key or os.urandom(32)
+    app.state.sessions = SessionCookies(key, secure=secure_cookies, deps=deps)
+    app.state.machine_token_key = machine_oauth.machine_token_key(key)
     app.state.login_throttle = LoginThrottle()
     # named in the OB 3.0 / CLR 2.0 discovery documents (default: under the public URL)
     app.state.privacy_policy_url = privacy_policy_url
@@ -138,6 +139,7 @@ def create_app(
     app.include_router(award_jobs_api.router)
     app.include_router(webhooks_api.router)
     app.include_router(oauth.router)
+    app.include_router(machine_oauth.router)
     app.include_router(ob_api.ob_router)
     app.include_router(ob_api.clr_router)
     app.add_middleware(

@@ -8,7 +8,11 @@ from fastapi import Depends, Request
 
 from credstack.domain.accounts import Principal
 from credstack.domain.errors import AuthenticationError
-from credstack.services.accounts import authenticate_token
+from credstack.services.accounts import (
+    ACCESS_PREFIX,
+    authenticate_access_token,
+    authenticate_token,
+)
 from credstack.services.deps import ServiceDeps
 
 __all__ = ["Caller", "deps_of", "principal"]
@@ -21,10 +25,14 @@ def deps_of(request: Request) -> ServiceDeps:
 
 
 def principal(request: Request) -> Principal:
-    """The caller, from ``Authorization: Bearer cst_...`` (401 without one or with a bad one)."""
+    """The caller, from ``Authorization: Bearer cst_...`` (an API token) or ``csta_...`` (an
+    access token made from one, ``web.machine_oauth``); 401 without one or with a bad one."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise AuthenticationError("send an API token: Authorization: Bearer cst_...")
+    if value.strip().startswith(ACCESS_PREFIX):
+        key: bytes = request.app.state.machine_token_key
+        return authenticate_access_token(deps_of(request), key, value)
     return authenticate_token(deps_of(request), value)
 
 
