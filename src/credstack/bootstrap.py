@@ -7,7 +7,7 @@ import datetime as dt
 from credstack.domain.errors import StorageError
 from credstack.services.deps import ServiceDeps, SystemClock
 from credstack.services.ports import Clock
-from credstack.settings import Settings
+from credstack.settings import Settings, load_settings
 from credstack.storage.database import open_database
 from credstack.storage.key_vault import AesGcmKeyVault, load_or_create_key_file, parse_kek
 from credstack.storage.unit_of_work import SqlUnitOfWorkFactory
@@ -31,7 +31,7 @@ def key_vault(settings: Settings) -> AesGcmKeyVault:
 
 def build_services(settings: Settings | None = None, *, clock: Clock | None = None) -> ServiceDeps:
     """Services on the configured database (migrated on first use) and key vault."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     engine = open_database(settings.resolved_database_url)
     return ServiceDeps(
         uow=SqlUnitOfWorkFactory(engine),

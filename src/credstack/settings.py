@@ -1,4 +1,6 @@
-"""Settings, read from ``CREDSTACK_*`` environment variables (and a ``.env`` file if named).
+"""Settings, read from ``CREDSTACK_*`` environment variables and, where ``CREDSTACK_CONFIG``
+(or ``credstack --config``) names one, a settings file of ``CREDSTACK_NAME=value`` lines;
+a variable set in the environment wins over the file.
 
 The defaults make the embedded mode work with nothing configured: SQLite and a generated
 key-encryption key file, both in the user's data directory, created on first use.
@@ -13,7 +15,12 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "default_data_dir"]
+from credstack.domain.errors import InvalidInputError
+
+__all__ = ["CONFIG_VARIABLE", "Settings", "default_data_dir", "load_settings"]
+
+#: the environment variable that names the settings file (inherited by server workers)
+CONFIG_VARIABLE = "CREDSTACK_CONFIG"
 
 
 def default_data_dir() -> Path:
@@ -67,3 +74,29 @@ class Settings(BaseSettings):
     @property
     def resolved_key_file(self) -> Path:
         return self.key_file or self.data_dir / "key-encryption.key"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """The settings: ``overrides`` (the command line), then the environment, then the file
+    that ``CREDSTACK_CONFIG`` names. A file that is missing, or names a setting credstack does
+    not have, is an ``InvalidInputError`` rather than being ignored: a mistyped line there
+    would otherwise leave a default in force without a word."""
+    path = os.environ.get(CONFIG_VARIABLE)
+    if not path:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    config = Path(path)
+    if not config.is_file():
+        raise InvalidInputError(f"{CONFIG_VARIABLE}: no settings file at {config}")
+    known = {f"CREDSTACK_{name.upper()}" for name in Settings.model_fields}
+    try:
+        text = config.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInputError(f"{config}: cannot be read ({error})") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        name = line.split("=", 1)[0].strip().removeprefix("export ").strip()
+        if name and not name.startswith("#") and name not in known:
+            raise InvalidInputError(
+                f"{config} line {number}: '{name}' is no credstack setting "
+                f"(they are {', '.join(sorted(known))})"
+            )
+    return Settings(_env_file=config, **overrides)  # type: ignore[arg-type]

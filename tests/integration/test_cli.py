@@ -571,3 +571,53 @@ def test_serve_refuses_tls_files_it_cannot_use(
     (tmp_path / "cert.pem").write_text("not a certificate\n")
     monkeypatch.chdir(tmp_path)
     one_line_error(cli("serve", "--port", "0", *flags), message)
+
+
+def test_a_settings_file_configures_every_command_and_the_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`credstack --config FILE` (or CREDSTACK_CONFIG): CREDSTACK_NAME=value lines."""
+    config = tmp_path / "credstack.env"
+    config.write_text(
+        "# the installation\n"
+        f"CREDSTACK_DATA_DIR={tmp_path / 'from-file'}\n"
+        "CREDSTACK_BASE_URL=https://badges.example.edu\n"
+    )
+    monkeypatch.delenv("CREDSTACK_CONFIG", raising=False)
+    monkeypatch.delenv("CREDSTACK_DATA_DIR", raising=False)
+    monkeypatch.delenv("CREDSTACK_BASE_URL", raising=False)
+    runner = CliRunner()
+    result = runner.invoke(app, ["--config", str(config), "init"])
+    assert result.exit_code == 0, result.output
+    assert str(tmp_path / "from-file" / "credstack.db") in result.output
+    monkeypatch.setenv("CREDSTACK_DATA_DIR", str(tmp_path / "from-env"))
+    result = runner.invoke(app, ["--config", str(config), "init"])
+    assert str(tmp_path / "from-env" / "credstack.db") in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("CREDSTACK_BASE_ULR=https://x.example\n", "line 1: 'CREDSTACK_BASE_ULR' is no credstack"),
+        ("CREDSTACK_STATUS_LIST_TTL_HOURS=soon\n", "CREDSTACK_STATUS_LIST_TTL_HOURS: Input"),
+        (None, "no settings file"),
+    ],
+)
+def test_a_settings_file_that_cannot_be_used_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str | None, message: str
+) -> None:
+    config = tmp_path / "credstack.env"
+    if content is not None:
+        config.write_text(content)
+    monkeypatch.setenv("CREDSTACK_CONFIG", str(config))
+    monkeypatch.setenv("CREDSTACK_DATA_DIR", str(tmp_path / "data"))
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "credstack"), "init"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr

@@ -7,6 +7,7 @@ errors that can escape are named here.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +29,7 @@ from credstack.cli import (
 from credstack.cli.output import console, fail
 from credstack.cli.state import CliState, settings
 from credstack.domain.errors import CredstackError
+from credstack.settings import CONFIG_VARIABLE
 from credstack.vc.errors import VCError
 
 app = typer.Typer(
@@ -65,8 +67,18 @@ def root(
             help="SQLAlchemy URL (default: SQLite in the data folder; CREDSTACK_DATABASE_URL)."
         ),
     ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="A settings file of CREDSTACK_NAME=value lines (CREDSTACK_CONFIG); the "
+            "environment wins over it.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """credstack: micro-credentials as Open Badges 3.0."""
+    if config is not None:  # through the environment, so that server workers read it too
+        os.environ[CONFIG_VARIABLE] = str(config.absolute())
     ctx.obj = CliState(data_dir=data_dir, database_url=database_url)
 
 
@@ -96,7 +108,11 @@ def main() -> None:
     except VCError as error:
         _fail(str(error))
     except ValidationError as error:
-        _fail(str(error.errors()[0]["msg"]))
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        if error.title == "Settings" and where:  # name it as it is set
+            where = f"CREDSTACK_{where.upper()}"
+        _fail(f"{where}: {first['msg']}" if where else str(first["msg"]))
 
 
 def _fail(message: str) -> None:

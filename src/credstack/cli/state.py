@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from credstack.services.deps import ServiceDeps
-from credstack.settings import Settings
+from credstack.settings import Settings, load_settings
 
 __all__ = ["CliState", "services", "settings"]
 
@@ -25,7 +25,7 @@ class CliState:
             overrides["data_dir"] = self.data_dir
         if self.database_url is not None:
             overrides["database_url"] = self.database_url
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return load_settings(**overrides)
 
     def services(self) -> ServiceDeps:
         if self._services is None:

@@ -25,7 +25,7 @@ from credstack.services.award_job_runner import JobRunner
 from credstack.services.deps import ServiceDeps
 from credstack.services.ports import WebhookSender
 from credstack.services.status_checking import LocalStatusChecker
-from credstack.settings import Settings
+from credstack.settings import Settings, load_settings
 from credstack.vc.fetching import Fetcher
 from credstack.vc.status_list import CachingStatusChecker
 from credstack.web import (
@@ -156,7 +156,7 @@ def app_from_settings() -> FastAPI:
         level=logging.INFO, format='{"time": "%(asctime)s", "level": "%(levelname)s", '
         '"logger": "%(name)s", "message": "%(message)s"}'
     )  # fmt: skip
-    settings = Settings()
+    settings = load_settings()
     secure = (settings.base_url or "").startswith("https://")
     app = create_app(
         build_services(settings),
