@@ -36,6 +36,7 @@ from credstack.services.award_jobs import (
 from credstack.services.deps import ServiceDeps
 from credstack.web.auth import Caller, deps_of
 from credstack.web.issuer_api import AwardIn
+from credstack.web.paging import page_headers
 from credstack.web.problems import Problem
 from credstack.web.vc_api import json_bytes
 
@@ -289,15 +290,7 @@ def jobs(
 ) -> Response:
     require(caller, issuer_id, "awards:read")
     total, page = list_jobs(deps_of(request), issuer_id, offset=offset, limit=limit)
-    links = []
-    base = str(request.url.remove_query_params(["limit", "offset"]))
-    if offset + limit < total:
-        links.append(f'<{base}?limit={limit}&offset={offset + limit}>; rel="next"')
-    if offset > 0:
-        links.append(f'<{base}?limit={limit}&offset={max(0, offset - limit)}>; rel="prev"')
-    headers = {"X-Total-Count": str(total)}
-    if links:
-        headers["Link"] = ", ".join(links)
+    headers = page_headers(request, total=total, offset=offset, limit=limit)
     return _json([_job_out(job) for job in page], headers=headers)
 
 

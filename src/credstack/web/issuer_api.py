@@ -32,6 +32,7 @@ from credstack.services.awards import credential_json, issue_award, renew_award,
 from credstack.services.deps import ServiceDeps
 from credstack.services.status import change_status
 from credstack.web.auth import Caller, deps_of
+from credstack.web.paging import page_headers
 from credstack.web.problems import Problem
 from credstack.web.vc_api import json_bytes
 
@@ -122,15 +123,7 @@ def list_awards(
     with deps.uow() as uow:
         total = uow.awards.count(issuer_id=issuer_id)
         page = list(uow.awards.list(issuer_id=issuer_id, offset=offset, limit=limit))
-    links = []
-    base = str(request.url.remove_query_params(["limit", "offset"]))
-    if offset + limit < total:
-        links.append(f'<{base}?limit={limit}&offset={offset + limit}>; rel="next"')
-    if offset > 0:
-        links.append(f'<{base}?limit={limit}&offset={max(0, offset - limit)}>; rel="prev"')
-    headers = {"X-Total-Count": str(total)}
-    if links:
-        headers["Link"] = ", ".join(links)
+    headers = page_headers(request, total=total, offset=offset, limit=limit)
     return json_response([_award_out(a) for a in page], headers=headers)
 
 
