@@ -11,6 +11,7 @@ import typer
 from credstack.cli.output import console
 from credstack.cli.state import services, settings
 from credstack.domain.errors import InvalidInputError
+from credstack.services.deps import DEFAULT_PUBLIC_URL
 
 
 def serve(
@@ -45,6 +46,11 @@ def serve(
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host  # noqa: S104
     scheme = "https" if tls else "http"
     console.print(f"credstack is serving on {scheme}://{shown}:{port}/ (API documentation: /docs)")
+    if current.base_url is None and (port != 8000 or tls):
+        console.print(
+            f"note: CREDSTACK_BASE_URL is not set, so links in credentials, certificates and "
+            f"the OB 3.0 discovery name {DEFAULT_PUBLIC_URL}; set it to this server's address"
+        )
     uvicorn.run(
         "credstack.web.app:app_from_settings",
         factory=True,
