@@ -583,9 +583,11 @@ def test_a_settings_file_configures_every_command_and_the_environment_wins(
         f"CREDSTACK_DATA_DIR={tmp_path / 'from-file'}\n"
         "CREDSTACK_BASE_URL=https://badges.example.edu\n"
     )
-    monkeypatch.delenv("CREDSTACK_CONFIG", raising=False)
-    monkeypatch.delenv("CREDSTACK_DATA_DIR", raising=False)
-    monkeypatch.delenv("CREDSTACK_BASE_URL", raising=False)
+    # --config sets CREDSTACK_CONFIG in this process (for server workers): setenv, unlike a
+    # delenv of an absent variable, makes pytest take it away again afterwards
+    for name in ("CREDSTACK_CONFIG", "CREDSTACK_DATA_DIR", "CREDSTACK_BASE_URL"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     runner = CliRunner()
     result = runner.invoke(app, ["--config", str(config), "init"])
     assert result.exit_code == 0, result.output
