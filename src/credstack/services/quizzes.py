@@ -12,6 +12,7 @@ counted (score 0, not passed), when it is next touched: opened, submitted, or a 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
@@ -127,8 +128,9 @@ def _nothing_counted(quiz: Quiz, attempt: Attempt) -> QuizOutcome:
     return QuizOutcome(False, 0, sum(q.points for q in questions), questions)
 
 
-def _time_out(uow: UnitOfWork, quiz: Quiz, attempt: Attempt, why: str) -> Attempt:
-    """Close an attempt whose time ran out (or report who was first to close it)."""
+def _time_out(uow: UnitOfWork, quiz: Quiz, attempt: Attempt, now: dt.datetime, why: str) -> Attempt:
+    """Close an attempt whose time ran out: it ended at its deadline; the decision, taken
+    ``now``, goes into the log. ``ConflictError`` if another request closed it first."""
     now_closed = dataclasses.replace(
         attempt,
         state=AttemptState.TIMED_OUT,
@@ -137,8 +139,7 @@ def _time_out(uow: UnitOfWork, quiz: Quiz, attempt: Attempt, why: str) -> Attemp
     )
     if not uow.quizzes.finish(now_closed):
         raise ConflictError("this attempt was finished already")
-    at = attempt.deadline or attempt.started_at
-    event = QuizEvent(at, f"user {attempt.user_id}", "timed_out", quiz.id, attempt.id, why)
+    event = QuizEvent(now, f"user {attempt.user_id}", "timed_out", quiz.id, attempt.id, why)
     uow.quizzes.record(event)
     return now_closed
 
@@ -155,7 +156,7 @@ def start_attempt(deps: ServiceDeps, issuer_id: str, quiz_id: str, user_id: str)
         attempts = uow.quizzes.attempts_of(quiz_id, user_id)
         for attempt in attempts:
             if attempt.expired(now):
-                _time_out(uow, quiz, attempt, "the time ran out before a submission")
+                _time_out(uow, quiz, attempt, now, "the time ran out before a submission")
             elif attempt.state is AttemptState.IN_PROGRESS:
                 uow.commit()  # timed-out ones closed on the way
                 return attempt
@@ -204,7 +205,7 @@ def show_attempt(
         quiz = _own(uow, issuer_id, quiz_id)
         attempt = _own_attempt(uow, quiz, attempt_id, user_id)
         if attempt.expired(now):
-            attempt = _time_out(uow, quiz, attempt, "the time ran out before a submission")
+            attempt = _time_out(uow, quiz, attempt, now, "the time ran out before a submission")
             uow.commit()
     return quiz, attempt
 
@@ -239,7 +240,7 @@ def submit_attempt(
         if is_late(attempt.deadline, now):
             late = f"submitted at {now.isoformat()}, after the deadline: answers not counted"
             uow.quizzes.record(QuizEvent(now, actor, "submitted", quiz_id, attempt_id, late))
-            finished = _time_out(uow, quiz, attempt, late)
+            finished = _time_out(uow, quiz, attempt, now, late)
             uow.commit()
             return finished
         outcome = grade(quiz.spec, attempt.paper, given)
