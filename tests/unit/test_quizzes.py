@@ -274,3 +274,16 @@ def test_shuffling_never_changes_grading(spec: QuizSpec, seed: int, picks: list[
     by_id = {q.question_id: q.correct for q in plain.questions}
     assert {q.question_id: q.correct for q in shuffled.questions} == by_id
     assert all(by_id[q] == (q in chosen) for q in by_id)
+
+
+def test_the_readme_example_is_a_valid_quiz() -> None:
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Quizzes", 1)[1]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert block is not None
+    issuer, spec = parse_quiz(block.group(1))
+    assert issuer == "demo-academy"
+    assert spec.paper_size == 4
+    assert spec.question("exits").right_options == {"door", "stairs"}
