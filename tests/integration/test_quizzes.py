@@ -381,3 +381,34 @@ def test_a_quiz_is_replaced_until_someone_attempts_it(client: TestClient) -> Non
     refused = api(client, "PUT", f"{ORG}/quizzes/safety", json=QUIZ)
     assert refused.status_code == 409
     assert "another id" in refused.json()["detail"]
+
+
+def test_two_starts_at_once_make_one_attempt(client: TestClient, deps: ServiceDeps) -> None:
+    """With one attempt allowed, two starts in the same instant (two tabs, a double click)
+    store one attempt; the other start gets that attempt or is refused, never a second."""
+    import threading
+
+    from credstack.domain.errors import ConflictError, StorageError
+    from credstack.services.quizzes import start_attempt
+
+    author(client, attempt_limit=1)
+    user = _user(deps, "ann@example.org")
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def go() -> None:
+        barrier.wait()
+        try:
+            results.append(start_attempt(deps, "acme", "safety", user).id)
+        except (ConflictError, StorageError) as error:
+            results.append(error)
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with deps.uow() as uow:
+        stored = uow.quizzes.attempts_of("safety", user)
+    assert len(stored) == 1
+    assert stored[0].id in results
