@@ -39,6 +39,7 @@ __all__ = [
     "best_outcome",
     "create_quiz",
     "list_quizzes",
+    "my_attempts",
     "quiz_events",
     "replace_quiz",
     "show_attempt",
@@ -112,6 +113,15 @@ def quiz_events(deps: ServiceDeps, issuer_id: str, quiz_id: str) -> list[QuizEve
     with deps.uow() as uow:
         _own(uow, issuer_id, quiz_id)
         return uow.quizzes.events(quiz_id)
+
+
+def my_attempts(
+    deps: ServiceDeps, issuer_id: str, quiz_id: str, user_id: str
+) -> tuple[Quiz, list[Attempt]]:
+    """The organisation's quiz and the user's attempts at it, first first."""
+    with deps.uow() as uow:
+        quiz = _own(uow, issuer_id, quiz_id)
+        return quiz, uow.quizzes.attempts_of(quiz_id, user_id)
 
 
 def attempts_left(quiz: Quiz, attempts: Sequence[Attempt]) -> int | None:

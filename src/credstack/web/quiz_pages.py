@@ -22,8 +22,8 @@ from credstack.domain.quizzes import Question
 from credstack.services.deps import ServiceDeps
 from credstack.services.quizzes import (
     attempts_left,
+    my_attempts,
     show_attempt,
-    show_quiz,
     start_attempt,
     submit_attempt,
 )
@@ -55,19 +55,12 @@ def _duration(seconds: int) -> str:
     return " ".join([*parts, f"{rest} s"])
 
 
-def _my_attempts(deps: ServiceDeps, quiz: Quiz, user_id: str) -> list[Attempt]:
-    with deps.uow() as uow:
-        return uow.quizzes.attempts_of(quiz.id, user_id)
-
-
 @router.get("", response_class=HTMLResponse, summary="A quiz: its rules and your attempts")
 def quiz_page(request: Request, issuer_id: str, quiz_id: str) -> Response:
     session = _cookies(request).read(request)
     if session is None:
         return _to_login(request)
-    deps = deps_of(request)
-    quiz = show_quiz(deps, issuer_id, quiz_id)
-    attempts = _my_attempts(deps, quiz, session.user_id)
+    quiz, attempts = my_attempts(deps_of(request), issuer_id, quiz_id, session.user_id)
     mine = [
         {
             "number": a.number,
