@@ -35,6 +35,7 @@ from credstack.domain.oauth import (
     OAuthToken,
     PortfolioEntry,
 )
+from credstack.domain.quiz_attempts import Attempt, AttemptState, Quiz, QuizEvent
 from credstack.domain.status import AuditEvent, CredentialState, StatusList
 from credstack.domain.webhooks import (
     Delivery,
@@ -124,9 +125,14 @@ class _Store:
     oauth_tokens: dict[str, OAuthToken] = dataclasses.field(default_factory=dict)
     #: (user id, api, credential id) → entry, in the order first stored
     portfolio: dict[tuple[str, str, str], PortfolioEntry] = dataclasses.field(default_factory=dict)
+    quizzes: dict[str, Quiz] = dataclasses.field(default_factory=dict)
+    quiz_attempts: dict[str, Attempt] = dataclasses.field(default_factory=dict)
+    #: (row id, event), in insertion order
+    quiz_events: list[tuple[int, QuizEvent]] = dataclasses.field(default_factory=list)
     #: like database sequences, never reused
     next_status_list_id: int = 1
     next_audit_id: int = 1
+    next_quiz_event_id: int = 1
     #: bumped by every commit, to notice a snapshot that another commit overtook
     generation: int = 0
 
@@ -584,6 +590,20 @@ def _check_constraints(store: _Store) -> None:
                 hashes.add(digest)
     for user_id, _, _ in store.portfolio:
         _refers("user", user_id, store.users)
+    _check_quizzes(store)
+
+
+def _check_quizzes(store: _Store) -> None:
+    for quiz in store.quizzes.values():
+        _refers("issuer", quiz.issuer_id, store.issuers)
+    attempts = list(store.quiz_attempts.values())
+    _unique("quiz, user and number", [(a.quiz_id, a.user_id, a.number) for a in attempts])
+    for attempt in attempts:
+        _refers("quiz", attempt.quiz_id, store.quizzes)
+        _refers("user", attempt.user_id, store.users)
+    for _, event in store.quiz_events:
+        _refers("quiz", event.quiz_id, store.quizzes)
+        _refers("quiz attempt", event.attempt_id, store.quiz_attempts)
 
 
 class MemoryOAuthRepository:
@@ -859,6 +879,68 @@ class MemoryWebhookRepository:
         return True
 
 
+class MemoryQuizRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add(self, quiz: Quiz) -> None:
+        if quiz.id in self._store.quizzes:
+            raise ConflictError(f"conflicts with what is stored: duplicate quiz id {quiz.id}")
+        self._store.quizzes[quiz.id] = quiz
+
+    def find(self, quiz_id: str) -> Quiz | None:
+        return self._store.quizzes.get(quiz_id)
+
+    def replace(self, quiz: Quiz) -> None:
+        self._store.quizzes[quiz.id] = quiz
+
+    def for_issuer(self, issuer_id: str) -> list[Quiz]:
+        return sorted(
+            (q for q in self._store.quizzes.values() if q.issuer_id == issuer_id),
+            key=lambda q: q.id,
+        )
+
+    def add_attempt(self, attempt: Attempt) -> None:
+        key = (attempt.quiz_id, attempt.user_id, attempt.number)
+        if any((a.quiz_id, a.user_id, a.number) == key for a in self._store.quiz_attempts.values()):
+            raise ConflictError(f"conflicts with what is stored: duplicate attempt {key}")
+        self._store.quiz_attempts[attempt.id] = attempt
+
+    def attempt(self, attempt_id: str) -> Attempt | None:
+        return self._store.quiz_attempts.get(attempt_id)
+
+    def attempts_of(self, quiz_id: str, user_id: str) -> list[Attempt]:
+        return sorted(
+            (
+                a
+                for a in self._store.quiz_attempts.values()
+                if a.quiz_id == quiz_id and a.user_id == user_id
+            ),
+            key=lambda a: a.number,
+        )
+
+    def count_attempts(self, quiz_id: str) -> int:
+        return sum(1 for a in self._store.quiz_attempts.values() if a.quiz_id == quiz_id)
+
+    def finish(self, attempt: Attempt) -> bool:
+        stored = self._store.quiz_attempts.get(attempt.id)
+        if stored is None or stored.state is not AttemptState.IN_PROGRESS:
+            return False
+        self._store.quiz_attempts[attempt.id] = attempt
+        return True
+
+    def record(self, event: QuizEvent) -> None:
+        self._store.quiz_events.append((self._store.next_quiz_event_id, event))
+        self._store.next_quiz_event_id += 1
+
+    def events(self, quiz_id: str) -> list[QuizEvent]:
+        rows = sorted(
+            (row for row in self._store.quiz_events if row[1].quiz_id == quiz_id),
+            key=lambda row: (row[1].at, row[0]),
+        )
+        return [event for _, event in rows]
+
+
 # --- unit of work ----------------------------------------------------------------------------
 
 
@@ -876,6 +958,7 @@ class MemoryUnitOfWork:
     webhooks: MemoryWebhookRepository
     oauth: MemoryOAuthRepository
     portfolio: MemoryPortfolioRepository
+    quizzes: MemoryQuizRepository
 
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -897,6 +980,7 @@ class MemoryUnitOfWork:
         self.webhooks = MemoryWebhookRepository(work)
         self.oauth = MemoryOAuthRepository(work)
         self.portfolio = MemoryPortfolioRepository(work)
+        self.quizzes = MemoryQuizRepository(work)
         return self
 
     def __exit__(

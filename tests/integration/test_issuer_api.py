@@ -18,12 +18,14 @@ from credstack.domain.accounts import Role
 from credstack.domain.achievements import AchievementSpec
 from credstack.domain.award_jobs import AwardItem
 from credstack.domain.awards import AwardRequest, Recipient
+from credstack.domain.quizzes import QuizSpec
 from credstack.services.accounts import create_token, create_user, revoke_token, set_role
 from credstack.services.achievements import publish_achievement, save_achievement
 from credstack.services.award_jobs import submit_json_job
 from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer
+from credstack.services.quizzes import create_quiz
 from credstack.services.webhooks import register_webhook
 from credstack.vc import Verdict, verify
 from credstack.web import create_app
@@ -86,6 +88,10 @@ class World:
         )
         revoke_token(deps, "acme", revoked)
         self.tokens["malformed"] = "cst_nonsense"
+        create_quiz(deps, "acme", QuizSpec.model_validate(QUIZ), actor="test")
+        create_quiz(
+            deps, "globex", QuizSpec.model_validate({**QUIZ, "id": "globex-quiz"}), actor="test"
+        )
         self.job = submit_json_job(
             deps, "acme", "token", [AwardItem("acme-101", email="job@acme.example")]
         )
@@ -131,6 +137,12 @@ ISSUE = {"achievement": "acme-101", "recipient": {"email": "new@acme.example"}}
 REASON = {"reason": "checking"}
 ORG = "/api/v1/organisations/acme"
 RENEW = {"validUntil": "2031-01-01T00:00:00Z"}
+QUIZ = {
+    "id": "acme-quiz",
+    "title": "A quiz",
+    "pass_mark": 50,
+    "questions": [{"id": "q", "kind": "text", "prompt": "Say yes", "accepted": ["yes"]}],
+}
 NEW_DEFINITION = {"id": "acme-new", "name": "New", "description": "A new one.", "criteria": "Pass."}
 #: the scope of a route that any token of the organisation may call
 MEMBER = None
@@ -176,6 +188,11 @@ ENDPOINTS = [
     ("POST", f"{ORG}/webhooks/{{acme_webhook}}/rotate-secret", None, "organisation:admin", 200),
     ("GET", f"{ORG}/webhooks/{{acme_webhook}}/deliveries", None, "organisation:admin", 200),
     ("POST", f"{ORG}/webhooks/{{acme_webhook}}/test", None, "organisation:admin", 202),
+    ("POST", f"{ORG}/quizzes", {**QUIZ, "id": "acme-quiz-2"}, "achievements:write", 201),
+    ("GET", f"{ORG}/quizzes", None, "achievements:read", 200),
+    ("GET", f"{ORG}/quizzes/acme-quiz", None, "achievements:read", 200),
+    ("PUT", f"{ORG}/quizzes/acme-quiz", QUIZ, "achievements:write", 200),
+    ("GET", f"{ORG}/quizzes/acme-quiz/events", None, "awards:read", 200),
 ]
 #: callers and whether they hold each scope in acme
 SCOPES_OF = {
@@ -256,6 +273,9 @@ def test_the_table_covers_every_organisation_route(client: TestClient) -> None:
         ("POST", f"{ORG}/webhooks/{{globex_webhook}}/rotate-secret", None),
         ("GET", f"{ORG}/webhooks/{{globex_webhook}}/deliveries", None),
         ("POST", f"{ORG}/webhooks/{{globex_webhook}}/test", None),
+        ("GET", f"{ORG}/quizzes/globex-quiz", None),
+        ("PUT", f"{ORG}/quizzes/globex-quiz", {**QUIZ, "id": "globex-quiz"}),
+        ("GET", f"{ORG}/quizzes/globex-quiz/events", None),
     ],
 )
 def test_another_organisations_data_is_not_found_even_with_every_scope(

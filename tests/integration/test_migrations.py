@@ -53,6 +53,9 @@ APP_TABLES = {
     "oauth_codes",
     "oauth_tokens",
     "portfolio_entries",
+    "quizzes",
+    "quiz_attempts",
+    "quiz_events",
 }
 
 

@@ -24,6 +24,16 @@ from credstack.domain.oauth import (
     OAuthToken,
     PortfolioEntry,
 )
+from credstack.domain.quiz_attempts import (
+    Attempt,
+    AttemptState,
+    PaperQuestion,
+    QuestionOutcome,
+    Quiz,
+    QuizEvent,
+    QuizOutcome,
+)
+from credstack.domain.quizzes import QuizSpec
 from credstack.domain.status import AuditEvent, CredentialState, StatusAction, StatusList
 from credstack.domain.webhooks import (
     Delivery,
@@ -1162,3 +1172,137 @@ def test_awards_for_a_recipient_and_a_new_name(uow_factory: UnitOfWorkFactory) -
         uow.commit()
     with uow_factory() as uow:
         assert uow.accounts.user("u-1").name == "Ann B."
+
+
+# --- quizzes ---------------------------------------------------------------------------------
+
+
+def quiz_of(id: str = "quiz-1", title: str = "Quiz", issuer_id: str = ISSUER) -> Quiz:
+    spec = QuizSpec.model_validate(
+        {
+            "id": id,
+            "title": title,
+            "pass_mark": 50,
+            "questions": [
+                {
+                    "id": "q1",
+                    "kind": "single",
+                    "prompt": "Pick b",
+                    "options": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}],
+                    "answer": "b",
+                },
+                {"id": "q2", "kind": "numeric", "prompt": "1+1", "value": 2},
+            ],
+        }
+    )
+    return Quiz(issuer_id, spec, T0, T0)
+
+
+def attempt_of(n: int, *, user_id: str = "u-1", quiz_id: str = "quiz-1") -> Attempt:
+    return Attempt(
+        id=str(uuid.uuid5(uuid.NAMESPACE_OID, f"{quiz_id}/{user_id}/{n}")),
+        quiz_id=quiz_id,
+        user_id=user_id,
+        number=n,
+        seed=12345,
+        paper=(PaperQuestion("q2"), PaperQuestion("q1", ("b", "a"))),
+        started_at=T0,
+        deadline=T0 + dt.timedelta(minutes=10),
+    )
+
+
+def seed_quiz(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        uow.accounts.add_user(User("u-1", "ann@example.org", "Ann", None, False, T0))
+        uow.accounts.add_user(User("u-2", "bob@example.org", "Bob", None, False, T0))
+        uow.quizzes.add(quiz_of())
+        uow.commit()
+
+
+def test_quizzes_are_stored_replaced_and_listed(uow_factory: UnitOfWorkFactory) -> None:
+    seed_quiz(uow_factory)
+    with uow_factory() as uow:
+        assert uow.quizzes.find("quiz-1") == quiz_of()
+        assert uow.quizzes.find("nothing") is None
+        uow.quizzes.add(quiz_of("quiz-0"))
+        changed = dataclasses.replace(quiz_of(title="Changed"), updated_at=T0 + dt.timedelta(1))
+        uow.quizzes.replace(changed)
+        uow.commit()
+    with uow_factory() as uow:
+        assert [q.id for q in uow.quizzes.for_issuer(ISSUER)] == ["quiz-0", "quiz-1"]
+        assert uow.quizzes.for_issuer("elsewhere") == []
+        assert uow.quizzes.find("quiz-1") == changed
+    with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
+        uow.quizzes.add(quiz_of())
+        uow.commit()
+
+
+def test_an_attempt_is_finished_once(uow_factory: UnitOfWorkFactory) -> None:
+    seed_quiz(uow_factory)
+    first = attempt_of(1)
+    with uow_factory() as uow:
+        uow.quizzes.add_attempt(first)
+        uow.quizzes.add_attempt(attempt_of(1, user_id="u-2"))
+        uow.commit()
+    graded = dataclasses.replace(
+        first,
+        state=AttemptState.GRADED,
+        finished_at=T0 + dt.timedelta(minutes=5),
+        answers={0: ("2",), 1: ("o0",)},
+        outcome=QuizOutcome(
+            True, 2, 2, (QuestionOutcome("q2", True, 1, 1), QuestionOutcome("q1", True, 1, 1))
+        ),
+    )
+    with uow_factory() as uow:
+        assert uow.quizzes.attempt(first.id) == first
+        assert uow.quizzes.attempt("nothing") is None
+        assert uow.quizzes.attempts_of("quiz-1", "u-1") == [first]
+        assert uow.quizzes.count_attempts("quiz-1") == 2
+        assert uow.quizzes.finish(graded) is True
+        timed_out = dataclasses.replace(first, state=AttemptState.TIMED_OUT)
+        assert uow.quizzes.finish(timed_out) is False  # finished already: nothing changes
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.quizzes.attempt(first.id) == graded
+        uow.quizzes.add_attempt(attempt_of(2))
+        uow.commit()
+        assert [a.number for a in uow.quizzes.attempts_of("quiz-1", "u-1")] == [1, 2]
+
+
+def test_two_starts_at_once_take_one_attempt_number(uow_factory: UnitOfWorkFactory) -> None:
+    """The attempt limit's guard: (quiz, user, number) is unique, so of two units of work
+    that both saw no attempt, one stores attempt 1 and the other gets a conflict."""
+    seed_quiz(uow_factory)
+    with uow_factory() as late, uow_factory() as first:
+        first.quizzes.add_attempt(attempt_of(1))
+        first.commit()
+        rival = dataclasses.replace(attempt_of(1), id=str(uuid.UUID(int=99)))
+        with pytest.raises(ConflictError):  # noqa: PT012
+            late.quizzes.add_attempt(rival)
+            late.commit()
+    with uow_factory() as uow:
+        assert [a.id for a in uow.quizzes.attempts_of("quiz-1", "u-1")] == [attempt_of(1).id]
+
+
+def test_quiz_events_come_back_by_time_and_must_name_what_exists(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed_quiz(uow_factory)
+    later = T0 + dt.timedelta(minutes=1)
+    with uow_factory() as uow:
+        uow.quizzes.add_attempt(attempt_of(1))
+        uow.quizzes.record(
+            QuizEvent(later, "user u-1", "graded", "quiz-1", attempt_of(1).id, "2/2")
+        )
+        uow.quizzes.record(QuizEvent(T0, "user u-1", "started", "quiz-1", attempt_of(1).id))
+        uow.quizzes.record(QuizEvent(later, "user u-1", "submitted", "quiz-1", attempt_of(1).id))
+        uow.commit()
+    with uow_factory() as uow:
+        events = uow.quizzes.events("quiz-1")
+        assert [e.action for e in events] == ["started", "graded", "submitted"]
+        assert events[1].detail == "2/2"
+        assert uow.quizzes.events("other") == []
+    with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
+        uow.quizzes.record(QuizEvent(T0, "user u-1", "started", "quiz-1", "no-such-attempt"))
+        uow.commit()

@@ -110,3 +110,64 @@ def test_the_learner_apis_with_a_valid_token_get_no_server_error(
             no_5xx()
         except Unsatisfiable:
             assert mode is GenerationMode.NEGATIVE, operation.label
+
+
+def test_the_quiz_routes_signed_in_and_with_a_token_get_no_server_error(
+    web_app: Any, deps: ServiceDeps
+) -> None:
+    """The quiz API behind its token and the player behind its session: fuzzed with both,
+    so that the inputs reach the routes (and not only the 401 in front of them)."""
+    from fastapi.testclient import TestClient
+
+    from credstack.domain.accounts import Role
+    from credstack.domain.quizzes import QuizSpec
+    from credstack.services.accounts import create_token, set_role
+    from credstack.services.quizzes import create_quiz, start_attempt
+
+    user = create_user(deps, email="ann@example.org", name="Ann", password="fuzz fuzz fuzz")
+    set_role(deps, email="ann@example.org", issuer_id="uni-example", role=Role.OWNER)
+    scopes = {"achievements:read", "achievements:write", "awards:read"}
+    _, token = create_token(
+        deps, email="ann@example.org", issuer_id="uni-example", name="fuzz", scopes=scopes
+    )
+    spec = QuizSpec.model_validate(
+        {"id": "quiz", "title": "Q", "pass_mark": 50, "time_limit_minutes": 5,
+         "questions": [{"id": "q", "kind": "text", "prompt": "Yes?", "accepted": ["yes"]}]}
+    )  # fmt: skip
+    create_quiz(deps, "uni-example", spec, actor="fuzz")
+    start_attempt(deps, "uni-example", "quiz", user.id)
+    with TestClient(web_app) as client:
+        page = client.get("/login")
+        csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+        signed_in = client.post(
+            "/login",
+            data={"email": "ann@example.org", "password": "fuzz fuzz fuzz", "csrf": csrf},
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303
+        cookie = f"credstack_session={client.cookies['credstack_session']}"
+    schema = schemathesis.openapi.from_asgi("/openapi.json", web_app)
+    operations = [
+        result.ok() for result in schema.get_all_operations() if "quizzes" in result.ok().path
+    ]
+    assert len(operations) == 9
+    for operation, mode in itertools.product(
+        operations, (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    ):
+
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(
+            max_examples=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        )
+        def no_5xx(case: schemathesis.Case) -> None:
+            case.call_and_validate(
+                headers={"Authorization": f"Bearer {token}", "Cookie": cookie},
+                checks=[not_a_server_error],
+            )
+
+        try:
+            no_5xx()
+        except Unsatisfiable:
+            assert mode is GenerationMode.NEGATIVE, operation.label

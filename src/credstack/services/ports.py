@@ -24,6 +24,7 @@ from credstack.domain.oauth import (
     OAuthToken,
     PortfolioEntry,
 )
+from credstack.domain.quiz_attempts import Attempt, Quiz, QuizEvent
 from credstack.domain.status import AuditEvent, CredentialState, StatusList
 from credstack.domain.webhooks import Delivery, Event, SealedSecrets, SendResult, Subscription
 
@@ -38,6 +39,7 @@ __all__ = [
     "KeyVault",
     "OAuthRepository",
     "PortfolioRepository",
+    "QuizRepository",
     "StatusListRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
@@ -465,6 +467,50 @@ class PortfolioRepository(Protocol):
     def count(self, user_id: str, api: LearnerApi, *, since: dt.datetime | None = None) -> int: ...
 
 
+class QuizRepository(Protocol):
+    """Quizzes, their attempts (PERSONAL DATA) and their append-only audit log."""
+
+    def add(self, quiz: Quiz) -> None:
+        """A new quiz; a taken id is a ``ConflictError`` here or at commit."""
+        ...
+
+    def find(self, quiz_id: str) -> Quiz | None: ...
+
+    def replace(self, quiz: Quiz) -> None:
+        """Store a new definition under the quiz's id (the caller checks no attempt exists)."""
+        ...
+
+    def for_issuer(self, issuer_id: str) -> builtins.list[Quiz]:
+        """The organisation's quizzes, by id."""
+        ...
+
+    def add_attempt(self, attempt: Attempt) -> None:
+        """Store a new attempt; ``ConflictError`` (here or at commit) when the user has an
+        attempt of that number at the quiz already: two starts at once, one wins."""
+        ...
+
+    def attempt(self, attempt_id: str) -> Attempt | None: ...
+
+    def attempts_of(self, quiz_id: str, user_id: str) -> builtins.list[Attempt]:
+        """The user's attempts at the quiz, first first."""
+        ...
+
+    def count_attempts(self, quiz_id: str) -> int:
+        """Everyone's attempts at the quiz."""
+        ...
+
+    def finish(self, attempt: Attempt) -> bool:
+        """Store a finished attempt (state, time, answers, outcome) if it is still in
+        progress (compare-and-set); ``False``, and nothing changes, when it was finished."""
+        ...
+
+    def record(self, event: QuizEvent) -> None: ...
+
+    def events(self, quiz_id: str) -> builtins.list[QuizEvent]:
+        """The quiz's audit log, by time, then in the order written."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Only ``commit`` makes changes last; leaving without it rolls back."""
 
@@ -500,6 +546,9 @@ class UnitOfWork(Protocol):
 
     @property
     def portfolio(self) -> PortfolioRepository: ...
+
+    @property
+    def quizzes(self) -> QuizRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -42,6 +42,9 @@ __all__ = [
     "OAuthCodeRow",
     "OAuthTokenRow",
     "PortfolioEntryRow",
+    "QuizAttemptRow",
+    "QuizEventRow",
+    "QuizRow",
     "SigningKeyRow",
     "StatusListRow",
     "UserRow",
@@ -437,3 +440,57 @@ class PortfolioEntryRow(Base):
     jws: Mapped[bool] = mapped_column(Boolean)
     stored_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class QuizRow(Base):
+    """An auto-graded quiz of an organisation: its definition (``domain.quizzes``) as JSON,
+    right answers included (never sent to a learner before they submit)."""
+
+    __tablename__ = "quizzes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class QuizAttemptRow(Base):
+    """PERSONAL DATA: one user's attempt at a quiz, their answers and their score.
+
+    ``(quiz_id, user_id, number)`` is unique: two starts at once cannot both take the last
+    attempt a limit allows. ``state`` moves from ``in_progress`` once, by a compare-and-set."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (UniqueConstraint("quiz_id", "user_id", "number"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    quiz_id: Mapped[str] = mapped_column(ForeignKey("quizzes.id"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer)
+    paper: Mapped[list[Any]] = mapped_column(JSON)
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    deadline: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    state: Mapped[str] = mapped_column(String(16))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    score: Mapped[int | None] = mapped_column(Integer)
+    max_score: Mapped[int | None] = mapped_column(Integer)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    results: Mapped[list[Any] | None] = mapped_column(JSON)
+
+
+class QuizEventRow(Base):
+    """Append-only: every decision about a quiz and its attempts (the award-bound
+    ``audit_events`` cannot hold them). PERSONAL DATA: the actor (a user id)."""
+
+    __tablename__ = "quiz_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    quiz_id: Mapped[str] = mapped_column(ForeignKey("quizzes.id"), index=True)
+    attempt_id: Mapped[str | None] = mapped_column(ForeignKey("quiz_attempts.id"))
+    detail: Mapped[str | None] = mapped_column(Text)

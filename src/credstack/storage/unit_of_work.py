@@ -21,6 +21,7 @@ from credstack.storage.repositories import (
     SqlKeyRepository,
     SqlOAuthRepository,
     SqlPortfolioRepository,
+    SqlQuizRepository,
     SqlStatusListRepository,
     SqlWebhookRepository,
 )
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     webhooks: SqlWebhookRepository
     oauth: SqlOAuthRepository
     portfolio: SqlPortfolioRepository
+    quizzes: SqlQuizRepository
 
     def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
         self._sessions = sessions
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
         self.webhooks = SqlWebhookRepository(session)
         self.oauth = SqlOAuthRepository(session)
         self.portfolio = SqlPortfolioRepository(session)
+        self.quizzes = SqlQuizRepository(session)
         return self
 
     def __exit__(

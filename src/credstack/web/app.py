@@ -38,6 +38,8 @@ from credstack.web import (
     organisations_api,
     profile_pages,
     public,
+    quiz_pages,
+    quizzes_api,
     vc_api,
     verify_page,
     webhooks_api,
@@ -138,6 +140,8 @@ def create_app(
     app.include_router(account_pages.router)
     app.include_router(award_jobs_api.router)
     app.include_router(webhooks_api.router)
+    app.include_router(quizzes_api.router)
+    app.include_router(quiz_pages.router)
     app.include_router(oauth.router)
     app.include_router(machine_oauth.router)
     app.include_router(ob_api.ob_router)

@@ -110,7 +110,8 @@ class SessionCookies:
         return found
 
     def check_csrf(self, session: SignedIn, presented: str) -> None:
-        if not hmac.compare_digest(session.csrf, presented):
+        # as bytes: compare_digest refuses str with non-ASCII characters (a 500 otherwise)
+        if not hmac.compare_digest(session.csrf.encode(), presented.encode()):
             raise PermissionDeniedError("the form has expired or was not sent from this site")
 
     def login_token(self, request: Request) -> str:
@@ -124,7 +125,7 @@ class SessionCookies:
 
     def check_login_token(self, request: Request, presented: str) -> None:
         cookie = request.cookies.get(LOGIN_COOKIE, "")
-        if not cookie or not hmac.compare_digest(cookie, presented):
+        if not cookie or not hmac.compare_digest(cookie.encode(), presented.encode()):
             raise PermissionDeniedError("the sign-in form has expired: open /login again")
 
 

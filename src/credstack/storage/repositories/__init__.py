@@ -7,6 +7,7 @@ from credstack.storage.repositories.awards import SqlAwardRepository
 from credstack.storage.repositories.issuers import SqlIssuerRepository, SqlKeyRepository
 from credstack.storage.repositories.oauth import SqlOAuthRepository
 from credstack.storage.repositories.portfolio import SqlPortfolioRepository
+from credstack.storage.repositories.quizzes import SqlQuizRepository
 from credstack.storage.repositories.status import SqlAuditRepository, SqlStatusListRepository
 from credstack.storage.repositories.webhooks import SqlWebhookRepository
 
@@ -20,6 +21,7 @@ __all__ = [
     "SqlKeyRepository",
     "SqlOAuthRepository",
     "SqlPortfolioRepository",
+    "SqlQuizRepository",
     "SqlStatusListRepository",
     "SqlWebhookRepository",
 ]
