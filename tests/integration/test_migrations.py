@@ -53,6 +53,10 @@ APP_TABLES = {
     "oauth_codes",
     "oauth_tokens",
     "portfolio_entries",
+    "email_tokens",
+    "offerings",
+    "enrolments",
+    "enrolment_events",
 }
 
 

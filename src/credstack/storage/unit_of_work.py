@@ -20,7 +20,9 @@ from credstack.storage.repositories import (
     SqlIssuerRepository,
     SqlKeyRepository,
     SqlOAuthRepository,
+    SqlOfferingRepository,
     SqlPortfolioRepository,
+    SqlSignupRepository,
     SqlStatusListRepository,
     SqlWebhookRepository,
 )
@@ -43,6 +45,8 @@ class SqlUnitOfWork:
     webhooks: SqlWebhookRepository
     oauth: SqlOAuthRepository
     portfolio: SqlPortfolioRepository
+    offerings: SqlOfferingRepository
+    signups: SqlSignupRepository
 
     def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
         self._sessions = sessions
@@ -63,6 +67,8 @@ class SqlUnitOfWork:
         self.webhooks = SqlWebhookRepository(session)
         self.oauth = SqlOAuthRepository(session)
         self.portfolio = SqlPortfolioRepository(session)
+        self.offerings = SqlOfferingRepository(session)
+        self.signups = SqlSignupRepository(session)
         return self
 
     def __exit__(

@@ -6,7 +6,9 @@ from credstack.storage.repositories.award_jobs import SqlAwardJobRepository
 from credstack.storage.repositories.awards import SqlAwardRepository
 from credstack.storage.repositories.issuers import SqlIssuerRepository, SqlKeyRepository
 from credstack.storage.repositories.oauth import SqlOAuthRepository
+from credstack.storage.repositories.offerings import SqlOfferingRepository
 from credstack.storage.repositories.portfolio import SqlPortfolioRepository
+from credstack.storage.repositories.signups import SqlSignupRepository
 from credstack.storage.repositories.status import SqlAuditRepository, SqlStatusListRepository
 from credstack.storage.repositories.webhooks import SqlWebhookRepository
 
@@ -19,7 +21,9 @@ __all__ = [
     "SqlIssuerRepository",
     "SqlKeyRepository",
     "SqlOAuthRepository",
+    "SqlOfferingRepository",
     "SqlPortfolioRepository",
+    "SqlSignupRepository",
     "SqlStatusListRepository",
     "SqlWebhookRepository",
 ]
