@@ -18,12 +18,14 @@ from credstack.domain.accounts import Role
 from credstack.domain.achievements import AchievementSpec
 from credstack.domain.award_jobs import AwardItem
 from credstack.domain.awards import AwardRequest, Recipient
+from credstack.domain.offerings import OfferingMode
 from credstack.services.accounts import create_token, create_user, revoke_token, set_role
 from credstack.services.achievements import publish_achievement, save_achievement
 from credstack.services.award_jobs import submit_json_job
 from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer
+from credstack.services.offerings import OfferingChanges, create_offering, enrol
 from credstack.services.webhooks import register_webhook
 from credstack.vc import Verdict, verify
 from credstack.web import create_app
@@ -86,6 +88,14 @@ class World:
         )
         revoke_token(deps, "acme", revoked)
         self.tokens["malformed"] = "cst_nonsense"
+        approval = OfferingChanges(mode=OfferingMode.APPROVAL)
+        self.offerings = {
+            org: create_offering(deps, org, f"{org}-101", approval) for org in ("acme", "globex")
+        }
+        learner = create_user(deps, email="lea@learner.example", name="Lea")
+        self.enrolments = {
+            org: enrol(deps, learner.id, self.offerings[org].id) for org in ("acme", "globex")
+        }
         self.job = submit_json_job(
             deps, "acme", "token", [AwardItem("acme-101", email="job@acme.example")]
         )
@@ -123,6 +133,10 @@ def call(
         acme_job=world.job.id,
         acme_webhook=world.webhooks["acme"].id,
         globex_webhook=world.webhooks["globex"].id,
+        acme_offering=world.offerings["acme"].id,
+        globex_offering=world.offerings["globex"].id,
+        acme_enrolment=world.enrolments["acme"].id,
+        globex_enrolment=world.enrolments["globex"].id,
     )
     return client.request(method, path, json=body, headers=headers)
 
@@ -176,6 +190,26 @@ ENDPOINTS = [
     ("POST", f"{ORG}/webhooks/{{acme_webhook}}/rotate-secret", None, "organisation:admin", 200),
     ("GET", f"{ORG}/webhooks/{{acme_webhook}}/deliveries", None, "organisation:admin", 200),
     ("POST", f"{ORG}/webhooks/{{acme_webhook}}/test", None, "organisation:admin", 202),
+    ("POST", f"{ORG}/offerings", {"achievement": "acme-101"}, "achievements:write", 201),
+    ("GET", f"{ORG}/offerings", None, "achievements:read", 200),
+    ("GET", f"{ORG}/offerings/{{acme_offering}}", None, "achievements:read", 200),
+    ("PATCH", f"{ORG}/offerings/{{acme_offering}}", {"capacity": 5}, "achievements:write", 200),
+    ("POST", f"{ORG}/offerings/{{acme_offering}}/close", None, "achievements:write", 200),
+    ("GET", f"{ORG}/offerings/{{acme_offering}}/enrolments", None, "achievements:read", 200),
+    (
+        "POST",
+        f"{ORG}/offerings/{{acme_offering}}/enrolments/{{acme_enrolment}}/approve",
+        None,
+        "achievements:write",
+        200,
+    ),
+    (
+        "POST",
+        f"{ORG}/offerings/{{acme_offering}}/enrolments/{{acme_enrolment}}/decline",
+        None,
+        "achievements:write",
+        200,
+    ),
 ]
 #: callers and whether they hold each scope in acme
 SCOPES_OF = {
@@ -256,6 +290,22 @@ def test_the_table_covers_every_organisation_route(client: TestClient) -> None:
         ("POST", f"{ORG}/webhooks/{{globex_webhook}}/rotate-secret", None),
         ("GET", f"{ORG}/webhooks/{{globex_webhook}}/deliveries", None),
         ("POST", f"{ORG}/webhooks/{{globex_webhook}}/test", None),
+        ("GET", f"{ORG}/offerings/{{globex_offering}}", None),
+        ("PATCH", f"{ORG}/offerings/{{globex_offering}}", {"capacity": 5}),
+        ("POST", f"{ORG}/offerings/{{globex_offering}}/close", None),
+        ("GET", f"{ORG}/offerings/{{globex_offering}}/enrolments", None),
+        (
+            "POST",
+            f"{ORG}/offerings/{{globex_offering}}/enrolments/{{globex_enrolment}}/approve",
+            None,
+        ),
+        # an enrolment of another organisation's offering, under one's own offering
+        (
+            "POST",
+            f"{ORG}/offerings/{{acme_offering}}/enrolments/{{globex_enrolment}}/decline",
+            None,
+        ),
+        ("POST", f"{ORG}/offerings", {"achievement": "globex-101"}),
     ],
 )
 def test_another_organisations_data_is_not_found_even_with_every_scope(

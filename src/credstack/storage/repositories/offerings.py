@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from credstack.domain.errors import NotFoundError
+from credstack.domain.errors import ConflictError, NotFoundError
 from credstack.domain.offerings import (
     Enrolment,
     EnrolmentAction,
@@ -116,7 +117,13 @@ class SqlOfferingRepository:
         )
         # rows without relationships are not ordered by their foreign keys at flush: the
         # enrolment goes first, before the log line that names it
-        self._session.flush()
+        try:
+            self._session.flush()
+        except IntegrityError:
+            self._session.rollback()
+            raise ConflictError(
+                "conflicts with what is stored: the learner has an enrolment in this offering"
+            ) from None
 
     def set_enrolment(self, enrolment: Enrolment) -> None:
         self._session.execute(
