@@ -12,7 +12,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 
 from credstack.domain.errors import MailError
 from credstack.services.deps import SystemClock
@@ -48,7 +48,8 @@ class SmtpMailer:
         message["To"] = mail.to
         message["Subject"] = mail.subject
         message["Date"] = format_datetime(SystemClock().now())
-        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        domain = parseaddr(self.sender)[1].rpartition("@")[2]
+        message["Message-ID"] = make_msgid(domain=domain or None)
         message.set_content(mail.text)
         if mail.html is not None:
             message.add_alternative(mail.html, subtype="html")
