@@ -7,24 +7,29 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import threading
 import urllib.parse
 from collections.abc import Iterator
 
 import pytest
+from alembic import command
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from credstack.adapters.smtp_mailer import SmtpMailer
 from credstack.domain.accounts import Role
 from credstack.domain.achievements import AchievementSpec
 from credstack.domain.awards import AwardRequest, Recipient
+from credstack.domain.errors import ConflictError, StorageError
 from credstack.domain.offerings import OfferingMode
 from credstack.services.accounts import create_token, create_user, set_role
 from credstack.services.achievements import publish_achievement, save_achievement
 from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer
-from credstack.services.offerings import OfferingChanges, create_offering
+from credstack.services.offerings import OfferingChanges, create_offering, enrol
 from credstack.services.signup import CONFIRM_LIFETIME
+from credstack.storage.database import alembic_config, open_database
 from credstack.web import create_app
 from tests.fakes import FixedClock
 from tests.smtp_server import Inbox, smtp_server
@@ -444,3 +449,56 @@ def test_a_draft_cannot_be_offered(client: TestClient, mail_deps: ServiceDeps) -
         headers={"authorization": f"Bearer {text}"},
     )
     assert response.status_code == 409
+
+
+def test_people_made_before_sign_up_existed_are_confirmed_by_the_migration(
+    database_url: str,
+) -> None:
+    engine = open_database(database_url)
+    try:
+        command.downgrade(alembic_config(engine), "0007")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, email_key, name, platform_admin, created_at)"
+                    " VALUES ('u-1', 'ada@example.org', 'ada@example.org', 'Ada', false, :at)"
+                ),
+                {"at": dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)},
+            )
+        command.upgrade(alembic_config(engine), "head")
+        with engine.connect() as connection:
+            confirmed = connection.execute(
+                text("SELECT email_confirmed_at FROM users WHERE id = 'u-1'")
+            ).scalar_one()
+        assert confirmed is not None
+    finally:
+        engine.dispose()
+
+
+def test_two_learners_at_once_never_overfill_an_offering(mail_deps: ServiceDeps) -> None:
+    """The offering row is locked while an enrolment is decided: of eight learners asking at
+    once for four places, four get one and four are told it is full (without the lock, all
+    eight were enrolled on SQLite)."""
+    offering = offer(mail_deps, capacity=4)
+    learners = [
+        create_user(mail_deps, email=f"l{n}@learner.example", name=f"L{n}").id for n in range(8)
+    ]
+    start = threading.Barrier(len(learners))
+    outcomes: list[str] = []
+
+    def ask(user_id: str) -> None:
+        start.wait()
+        try:
+            enrol(mail_deps, user_id, offering)
+            outcomes.append("enrolled")
+        except (ConflictError, StorageError) as error:
+            outcomes.append(type(error).__name__)
+
+    threads = [threading.Thread(target=ask, args=(user,)) for user in learners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with mail_deps.uow() as uow:
+        assert uow.offerings.places_held(offering) == 4
+    assert sorted(outcomes) == ["ConflictError"] * 4 + ["enrolled"] * 4

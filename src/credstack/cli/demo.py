@@ -190,7 +190,7 @@ def _serve(deps: ServiceDeps, port: int, award_id: str) -> None:
     console.print(f"\nThe web service is starting: open [bold]{base}/account[/]")
     console.print(f"  sign in as {DEMO_USER} with the password {password}")
     console.print(f"  a credential's public page: {base}/credentials/{award_id}")
-    console.print(f"  an open offering (sign up and enrol): {base}/achievements/{_VISUALISATION}")
+    console.print(f"  an open offering, with Enrol: {base}/achievements/{_VISUALISATION}")
     console.print(f"  API token (issuer API, VC API): {token}")
     console.print(f"  API documentation: {base}/docs   (Ctrl-C stops the server)")
     app = create_app(deps, fetcher=HttpFetcher())

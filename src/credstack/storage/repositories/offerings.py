@@ -75,9 +75,18 @@ class SqlOfferingRepository:
         self._session.add(OfferingRow(id=offering.id, **_values(offering)))
 
     def get(self, offering_id: str, *, for_update: bool = False) -> Offering:
+        if for_update:
+            # Enrolments of one offering queue here, so capacity is never overrun. An UPDATE
+            # that changes nothing takes the row's lock on PostgreSQL and, on SQLite, starts
+            # the write transaction (the driver begins one only at the first write: a SELECT
+            # ... FOR UPDATE would be neither, and the places counted next could be stale).
+            self._session.execute(
+                update(OfferingRow)
+                .where(OfferingRow.id == offering_id)
+                .values(id=OfferingRow.id)
+                .execution_options(synchronize_session=False)
+            )
         query = select(OfferingRow).where(OfferingRow.id == offering_id)
-        if for_update:  # enrolments of one offering queue here: capacity is never overrun
-            query = query.with_for_update()
         row = self._session.scalars(query).first()
         if row is None:
             raise NotFoundError(f"no offering '{offering_id}'")
