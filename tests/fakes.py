@@ -18,7 +18,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import threading
-from collections.abc import Collection, Container, Iterator, Sequence
+from collections.abc import Callable, Collection, Container, Iterator, Sequence
 from types import TracebackType
 from typing import Self
 
@@ -35,7 +35,9 @@ from credstack.domain.oauth import (
     OAuthToken,
     PortfolioEntry,
 )
+from credstack.domain.offerings import Enrolment, EnrolmentEvent, EnrolmentStatus, Offering
 from credstack.domain.quiz_attempts import Attempt, AttemptState, Quiz, QuizEvent
+from credstack.domain.signups import EmailToken
 from credstack.domain.status import AuditEvent, CredentialState, StatusList
 from credstack.domain.webhooks import (
     Delivery,
@@ -129,6 +131,10 @@ class _Store:
     quiz_attempts: dict[str, Attempt] = dataclasses.field(default_factory=dict)
     #: (row id, event), in insertion order
     quiz_events: list[tuple[int, QuizEvent]] = dataclasses.field(default_factory=list)
+    offerings: dict[str, Offering] = dataclasses.field(default_factory=dict)
+    enrolments: dict[str, Enrolment] = dataclasses.field(default_factory=dict)
+    enrolment_events: list[EnrolmentEvent] = dataclasses.field(default_factory=list)
+    email_tokens: dict[str, EmailToken] = dataclasses.field(default_factory=dict)
     #: like database sequences, never reused
     next_status_list_id: int = 1
     next_audit_id: int = 1
@@ -590,6 +596,18 @@ def _check_constraints(store: _Store) -> None:
                 hashes.add(digest)
     for user_id, _, _ in store.portfolio:
         _refers("user", user_id, store.users)
+    for offering in store.offerings.values():
+        _refers("issuer", offering.issuer_id, store.issuers)
+        _refers("achievement", offering.achievement_id, store.achievements)
+    enrolments = list(store.enrolments.values())
+    _unique("offering and user", [(e.offering_id, e.user_id) for e in enrolments])
+    for enrolment in enrolments:
+        _refers("offering", enrolment.offering_id, store.offerings)
+        _refers("user", enrolment.user_id, store.users)
+    for enrolment_event in store.enrolment_events:
+        _refers("enrolment", enrolment_event.enrolment_id, store.enrolments)
+    for email_token in store.email_tokens.values():
+        _refers("user", email_token.user_id, store.users)
     _check_quizzes(store)
 
 
@@ -959,6 +977,8 @@ class MemoryUnitOfWork:
     oauth: MemoryOAuthRepository
     portfolio: MemoryPortfolioRepository
     quizzes: MemoryQuizRepository
+    offerings: MemoryOfferingRepository
+    signups: MemorySignupRepository
 
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -980,6 +1000,8 @@ class MemoryUnitOfWork:
         self.webhooks = MemoryWebhookRepository(work)
         self.oauth = MemoryOAuthRepository(work)
         self.portfolio = MemoryPortfolioRepository(work)
+        self.offerings = MemoryOfferingRepository(work)
+        self.signups = MemorySignupRepository(work)
         self.quizzes = MemoryQuizRepository(work)
         return self
 
@@ -1163,3 +1185,114 @@ class MemoryAwardJobRepository:
     def report(self, job_id: str, *, after_row: int = 0, limit: int = 1000) -> list[ReportLine]:
         lines = self._store.award_job_lines.get(job_id, {})
         return [lines[row] for row in sorted(lines) if row > after_row][:limit]
+
+
+# --- offerings and sign-up -------------------------------------------------------------------
+
+
+class MemoryOfferingRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add(self, offering: Offering) -> None:
+        if offering.id in self._store.offerings:
+            raise ConflictError(f"conflicts with what is stored: offering {offering.id}")
+        self._store.offerings[offering.id] = offering
+
+    def get(self, offering_id: str, *, for_update: bool = False) -> Offering:
+        found = self._store.offerings.get(offering_id)
+        if found is None:
+            raise NotFoundError(f"no offering '{offering_id}'")
+        return found
+
+    def update(self, offering: Offering) -> None:
+        if offering.id in self._store.offerings:
+            self._store.offerings[offering.id] = offering
+
+    def _sorted(self, offerings: list[Offering]) -> list[Offering]:
+        return sorted(offerings, key=lambda o: (o.created_at, o.id))
+
+    def for_issuer(self, issuer_id: str) -> list[Offering]:
+        return self._sorted([o for o in self._store.offerings.values() if o.issuer_id == issuer_id])
+
+    def for_achievement(self, achievement_id: str) -> list[Offering]:
+        found = [o for o in self._store.offerings.values() if o.achievement_id == achievement_id]
+        return self._sorted(found)
+
+    def add_enrolment(self, enrolment: Enrolment) -> None:
+        if enrolment.id in self._store.enrolments:
+            raise ConflictError(f"conflicts with what is stored: enrolment {enrolment.id}")
+        self._store.enrolments[enrolment.id] = enrolment
+
+    def set_enrolment(self, enrolment: Enrolment) -> None:
+        found = self._store.enrolments.get(enrolment.id)
+        if found is not None:
+            self._store.enrolments[enrolment.id] = dataclasses.replace(
+                found, status=enrolment.status, decided_at=enrolment.decided_at
+            )
+
+    def enrolment(self, enrolment_id: str) -> Enrolment:
+        found = self._store.enrolments.get(enrolment_id)
+        if found is None:
+            raise NotFoundError(f"no enrolment '{enrolment_id}'")
+        return found
+
+    def enrolment_of(self, offering_id: str, user_id: str) -> Enrolment | None:
+        return next(
+            (
+                e
+                for e in self._store.enrolments.values()
+                if e.offering_id == offering_id and e.user_id == user_id
+            ),
+            None,
+        )
+
+    def _enrolments(self, keep: Callable[[Enrolment], bool]) -> list[Enrolment]:
+        found = [e for e in self._store.enrolments.values() if keep(e)]
+        return sorted(found, key=lambda e: (e.created_at, e.id))
+
+    def enrolments(self, offering_id: str) -> list[Enrolment]:
+        return self._enrolments(lambda e: e.offering_id == offering_id)
+
+    def enrolments_of(self, user_id: str) -> list[Enrolment]:
+        return self._enrolments(lambda e: e.user_id == user_id)
+
+    def places_held(self, offering_id: str) -> int:
+        held = (EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED)
+        return len(self._enrolments(lambda e: e.offering_id == offering_id and e.status in held))
+
+    def append_event(self, event: EnrolmentEvent) -> None:
+        self._store.enrolment_events.append(event)
+
+    def events(self, enrolment_id: str) -> list[EnrolmentEvent]:
+        found = [
+            (n, e)
+            for n, e in enumerate(self._store.enrolment_events)
+            if e.enrolment_id == enrolment_id
+        ]
+        return [e for _, e in sorted(found, key=lambda pair: (pair[1].at, pair[0]))]
+
+
+class MemorySignupRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add_token(self, token: EmailToken) -> None:
+        if token.id in self._store.email_tokens:
+            raise ConflictError("conflicts with what is stored: a token hash is taken")
+        self._store.email_tokens[token.id] = token
+
+    def token(self, token_id: str) -> EmailToken | None:
+        return self._store.email_tokens.get(token_id)
+
+    def use_token(self, token_id: str, at: dt.datetime) -> bool:
+        found = self._store.email_tokens.get(token_id)
+        if found is None or not found.usable(at):
+            return False
+        self._store.email_tokens[token_id] = dataclasses.replace(found, used_at=at)
+        return True
+
+    def confirm_email(self, user_id: str, at: dt.datetime) -> None:
+        user = self._store.users.get(user_id)
+        if user is not None and user.email_confirmed_at is None:
+            self._store.users[user_id] = dataclasses.replace(user, email_confirmed_at=at)

@@ -66,6 +66,16 @@ class Settings(BaseSettings):
     #: the OB 3.0 / CLR 2.0 discovery documents (default: /privacy and /terms under base_url)
     privacy_policy_url: str | None = None
     terms_of_service_url: str | None = None
+    #: the SMTP server that sends e-mail (sign-up confirmations); empty: no e-mail, and
+    #: sign-up is refused with a message that says so
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    #: the sender's address (default: credstack@ the host of base_url, else of smtp_host)
+    smtp_from: str | None = None
+    #: upgrade the connection with STARTTLS (off only for a local relay or a test server)
+    smtp_starttls: bool = True
 
     @property
     def resolved_database_url(self) -> str:

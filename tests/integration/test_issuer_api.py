@@ -18,6 +18,7 @@ from credstack.domain.accounts import Role
 from credstack.domain.achievements import AchievementSpec
 from credstack.domain.award_jobs import AwardItem
 from credstack.domain.awards import AwardRequest, Recipient
+from credstack.domain.offerings import OfferingMode
 from credstack.domain.quizzes import QuizSpec
 from credstack.services.accounts import create_token, create_user, revoke_token, set_role
 from credstack.services.achievements import publish_achievement, save_achievement
@@ -25,6 +26,7 @@ from credstack.services.award_jobs import submit_json_job
 from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer
+from credstack.services.offerings import OfferingChanges, create_offering, enrol
 from credstack.services.quizzes import create_quiz
 from credstack.services.webhooks import register_webhook
 from credstack.vc import Verdict, verify
@@ -92,6 +94,14 @@ class World:
         create_quiz(
             deps, "globex", QuizSpec.model_validate({**QUIZ, "id": "globex-quiz"}), actor="test"
         )
+        approval = OfferingChanges(mode=OfferingMode.APPROVAL)
+        self.offerings = {
+            org: create_offering(deps, org, f"{org}-101", approval) for org in ("acme", "globex")
+        }
+        learner = create_user(deps, email="lea@learner.example", name="Lea")
+        self.enrolments = {
+            org: enrol(deps, learner.id, self.offerings[org].id) for org in ("acme", "globex")
+        }
         self.job = submit_json_job(
             deps, "acme", "token", [AwardItem("acme-101", email="job@acme.example")]
         )
@@ -129,6 +139,10 @@ def call(
         acme_job=world.job.id,
         acme_webhook=world.webhooks["acme"].id,
         globex_webhook=world.webhooks["globex"].id,
+        acme_offering=world.offerings["acme"].id,
+        globex_offering=world.offerings["globex"].id,
+        acme_enrolment=world.enrolments["acme"].id,
+        globex_enrolment=world.enrolments["globex"].id,
     )
     return client.request(method, path, json=body, headers=headers)
 
@@ -193,6 +207,26 @@ ENDPOINTS = [
     ("GET", f"{ORG}/quizzes/acme-quiz", None, "achievements:read", 200),
     ("PUT", f"{ORG}/quizzes/acme-quiz", QUIZ, "achievements:write", 200),
     ("GET", f"{ORG}/quizzes/acme-quiz/events", None, "awards:read", 200),
+    ("POST", f"{ORG}/offerings", {"achievement": "acme-101"}, "achievements:write", 201),
+    ("GET", f"{ORG}/offerings", None, "achievements:read", 200),
+    ("GET", f"{ORG}/offerings/{{acme_offering}}", None, "achievements:read", 200),
+    ("PATCH", f"{ORG}/offerings/{{acme_offering}}", {"capacity": 5}, "achievements:write", 200),
+    ("POST", f"{ORG}/offerings/{{acme_offering}}/close", None, "achievements:write", 200),
+    ("GET", f"{ORG}/offerings/{{acme_offering}}/enrolments", None, "achievements:read", 200),
+    (
+        "POST",
+        f"{ORG}/offerings/{{acme_offering}}/enrolments/{{acme_enrolment}}/approve",
+        None,
+        "achievements:write",
+        200,
+    ),
+    (
+        "POST",
+        f"{ORG}/offerings/{{acme_offering}}/enrolments/{{acme_enrolment}}/decline",
+        None,
+        "achievements:write",
+        200,
+    ),
 ]
 #: callers and whether they hold each scope in acme
 SCOPES_OF = {
@@ -276,6 +310,22 @@ def test_the_table_covers_every_organisation_route(client: TestClient) -> None:
         ("GET", f"{ORG}/quizzes/globex-quiz", None),
         ("PUT", f"{ORG}/quizzes/globex-quiz", {**QUIZ, "id": "globex-quiz"}),
         ("GET", f"{ORG}/quizzes/globex-quiz/events", None),
+        ("GET", f"{ORG}/offerings/{{globex_offering}}", None),
+        ("PATCH", f"{ORG}/offerings/{{globex_offering}}", {"capacity": 5}),
+        ("POST", f"{ORG}/offerings/{{globex_offering}}/close", None),
+        ("GET", f"{ORG}/offerings/{{globex_offering}}/enrolments", None),
+        (
+            "POST",
+            f"{ORG}/offerings/{{globex_offering}}/enrolments/{{globex_enrolment}}/approve",
+            None,
+        ),
+        # an enrolment of another organisation's offering, under one's own offering
+        (
+            "POST",
+            f"{ORG}/offerings/{{acme_offering}}/enrolments/{{globex_enrolment}}/decline",
+            None,
+        ),
+        ("POST", f"{ORG}/offerings", {"achievement": "globex-101"}),
     ],
 )
 def test_another_organisations_data_is_not_found_even_with_every_scope(

@@ -56,6 +56,10 @@ APP_TABLES = {
     "quizzes",
     "quiz_attempts",
     "quiz_events",
+    "email_tokens",
+    "offerings",
+    "enrolments",
+    "enrolment_events",
 }
 
 

@@ -24,6 +24,15 @@ from credstack.domain.oauth import (
     OAuthToken,
     PortfolioEntry,
 )
+from credstack.domain.offerings import (
+    Enrolment,
+    EnrolmentAction,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    Offering,
+    OfferingMode,
+    Price,
+)
 from credstack.domain.quiz_attempts import (
     Attempt,
     AttemptState,
@@ -34,6 +43,7 @@ from credstack.domain.quiz_attempts import (
     QuizOutcome,
 )
 from credstack.domain.quizzes import QuizSpec
+from credstack.domain.signups import CONFIRM, EmailToken
 from credstack.domain.status import AuditEvent, CredentialState, StatusAction, StatusList
 from credstack.domain.webhooks import (
     Delivery,
@@ -1305,4 +1315,139 @@ def test_quiz_events_come_back_by_time_and_must_name_what_exists(
         assert uow.quizzes.events("other") == []
     with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
         uow.quizzes.record(QuizEvent(T0, "user u-1", "started", "quiz-1", "no-such-attempt"))
+        uow.commit()
+
+
+# --- offerings and sign-up -------------------------------------------------------------------
+
+
+def offering(id: str, at: dt.datetime = T0, **fields: object) -> Offering:
+    base = Offering(id, ISSUER, ACHIEVEMENT, OfferingMode.OPEN, at)
+    return dataclasses.replace(base, **fields)  # type: ignore[arg-type]
+
+
+def test_offerings_are_stored_listed_and_updated(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    full = offering(
+        "o-2",
+        T0 + dt.timedelta(hours=1),
+        mode=OfferingMode.INVITATION,
+        title="Spring",
+        starts_at=T0,
+        ends_at=T0 + dt.timedelta(days=30),
+        capacity=20,
+        price=Price("120.00", "EUR"),
+        invitation_codes=("ABCD", "EFGH"),
+    )
+    with uow_factory() as uow:
+        uow.offerings.add(full)
+        uow.offerings.add(offering("o-1"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.offerings.get("o-2") == full
+        assert uow.offerings.get("o-2", for_update=True) == full
+        assert [o.id for o in uow.offerings.for_issuer(ISSUER)] == ["o-1", "o-2"]
+        assert [o.id for o in uow.offerings.for_achievement(ACHIEVEMENT)] == ["o-1", "o-2"]
+        assert uow.offerings.for_issuer("elsewhere") == []
+        closed = dataclasses.replace(full, closed_at=T0, price=None, invitation_codes=())
+        uow.offerings.update(closed)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.offerings.get("o-2") == closed
+        with pytest.raises(NotFoundError):
+            uow.offerings.get("o-3")
+
+
+def test_an_offering_of_an_unknown_achievement_is_a_conflict_at_commit(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
+        uow.offerings.add(offering("o-1", achievement_id="missing"))
+        uow.commit()
+
+
+def _learners(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        uow.accounts.add_user(User("u-1", "ada@example.org", "Ada", None, False, T0, T0))
+        uow.accounts.add_user(User("u-2", "bob@example.org", "Bob", None, False, T0, None))
+        uow.offerings.add(offering("o-1"))
+        uow.commit()
+
+
+def test_enrolments_places_held_and_the_decision_log(uow_factory: UnitOfWorkFactory) -> None:
+    _learners(uow_factory)
+    ada = Enrolment("e-1", "o-1", "u-1", EnrolmentStatus.PENDING, T0)
+    bob = Enrolment("e-2", "o-1", "u-2", EnrolmentStatus.ENROLLED, T0 + dt.timedelta(1), T0)
+    later = T0 + dt.timedelta(hours=2)
+    with uow_factory() as uow:
+        uow.offerings.add_enrolment(ada)
+        uow.offerings.add_enrolment(bob)
+        uow.offerings.append_event(EnrolmentEvent(later, "staff", "e-1", EnrolmentAction.DECLINE))
+        uow.offerings.append_event(EnrolmentEvent(T0, "u-1", "e-1", EnrolmentAction.REQUEST))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.offerings.enrolment("e-1") == ada
+        assert uow.offerings.enrolment_of("o-1", "u-2") == bob
+        assert uow.offerings.enrolment_of("o-1", "u-3") is None
+        assert uow.offerings.enrolments("o-1") == [ada, bob]
+        assert uow.offerings.enrolments_of("u-2") == [bob]
+        assert uow.offerings.places_held("o-1") == 2
+        declined = dataclasses.replace(ada, status=EnrolmentStatus.DECLINED, decided_at=later)
+        uow.offerings.set_enrolment(declined)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.offerings.enrolment("e-1") == declined
+        assert uow.offerings.places_held("o-1") == 1  # a declined one holds no place
+        assert [e.action for e in uow.offerings.events("e-1")] == [
+            EnrolmentAction.REQUEST,
+            EnrolmentAction.DECLINE,
+        ]
+        assert uow.offerings.events("e-2") == []
+        with pytest.raises(NotFoundError):
+            uow.offerings.enrolment("e-9")
+
+
+def test_a_second_enrolment_of_a_learner_in_an_offering_is_a_conflict(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    _learners(uow_factory)
+    with uow_factory() as uow:
+        uow.offerings.add_enrolment(Enrolment("e-1", "o-1", "u-1", EnrolmentStatus.PENDING, T0))
+        uow.commit()
+    with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
+        uow.offerings.add_enrolment(Enrolment("e-2", "o-1", "u-1", EnrolmentStatus.PENDING, T0))
+        uow.commit()
+
+
+def test_an_email_token_is_spent_once_and_only_before_it_expires(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    _learners(uow_factory)
+    expires = T0 + dt.timedelta(hours=24)
+    with uow_factory() as uow:
+        uow.signups.add_token(EmailToken("a" * 64, "u-2", CONFIRM, T0, expires))
+        uow.signups.add_token(EmailToken("b" * 64, "u-2", CONFIRM, T0, expires))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.signups.token("a" * 64) == EmailToken("a" * 64, "u-2", CONFIRM, T0, expires)
+        assert uow.signups.token("c" * 64) is None
+        assert uow.signups.use_token("a" * 64, T0) is True
+        assert uow.signups.use_token("a" * 64, T0) is False  # spent
+        assert uow.signups.use_token("b" * 64, expires) is False  # expired
+        assert uow.signups.use_token("c" * 64, T0) is False
+        uow.signups.confirm_email("u-2", T0)
+        uow.commit()
+    with uow_factory() as uow:
+        token = uow.signups.token("a" * 64)
+        assert token is not None
+        assert token.used_at == T0
+        assert uow.accounts.user("u-2").email_confirmed_at == T0
+        uow.signups.confirm_email("u-2", expires)  # confirmed already: unchanged
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.accounts.user("u-2").email_confirmed_at == T0
+    with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
+        uow.signups.add_token(EmailToken("d" * 64, "nobody", CONFIRM, T0, expires))
         uow.commit()

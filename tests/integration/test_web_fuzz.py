@@ -14,14 +14,17 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
+from credstack.domain.accounts import Role
 from credstack.domain.achievements import AchievementSpec
 from credstack.domain.awards import AwardRequest, Recipient
-from credstack.services.accounts import create_user
+from credstack.domain.offerings import OfferingMode
+from credstack.services.accounts import create_token, create_user, set_role
 from credstack.services.achievements import publish_achievement, save_achievement
 from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer
 from credstack.services.oauth import register_client, save_tokens
+from credstack.services.offerings import OfferingChanges, create_offering
 from credstack.web import create_app
 
 SPEC = AchievementSpec(
@@ -165,6 +168,50 @@ def test_the_quiz_routes_signed_in_and_with_a_token_get_no_server_error(
             case.call_and_validate(
                 headers={"Authorization": f"Bearer {token}", "Cookie": cookie},
                 checks=[not_a_server_error],
+            )
+
+        try:
+            no_5xx()
+        except Unsatisfiable:
+            assert mode is GenerationMode.NEGATIVE, operation.label
+
+
+def test_the_offering_routes_with_a_valid_token_get_no_server_error(
+    web_app: Any, deps: ServiceDeps
+) -> None:
+    """The issuer API's offering routes behind an owner's token, on an organisation that has
+    an offering, so that the inputs (dates, prices, codes, ids) reach the routes."""
+    create_user(deps, email="owner@example.org", name="Olga")
+    set_role(deps, email="owner@example.org", issuer_id="uni-example", role=Role.OWNER)
+    _, token = create_token(
+        deps,
+        email="owner@example.org",
+        issuer_id="uni-example",
+        name="fuzz",
+        scopes={"achievements:read", "achievements:write"},
+    )
+    create_offering(deps, "uni-example", SPEC.id, OfferingChanges(mode=OfferingMode.APPROVAL))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", web_app)
+    operations = [
+        result.ok()
+        for result in schema.get_all_operations()
+        if "/offerings" in result.ok().path and result.ok().path.startswith("/api/")
+    ]
+    assert len(operations) == 8
+    for operation, mode in itertools.product(
+        operations, (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    ):
+
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(
+            max_examples=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        )
+        def no_5xx(case: schemathesis.Case) -> None:
+            case.path_parameters = {**(case.path_parameters or {}), "issuer_id": "uni-example"}
+            case.call_and_validate(
+                headers={"Authorization": f"Bearer {token}"}, checks=[not_a_server_error]
             )
 
         try:

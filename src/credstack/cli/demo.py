@@ -24,6 +24,7 @@ from credstack.domain.accounts import Role
 from credstack.domain.achievements import Status
 from credstack.domain.awards import AwardRequest, Recipient
 from credstack.domain.errors import ConflictError
+from credstack.domain.offerings import Price
 from credstack.services import achievements, awards, issuers
 from credstack.services.accounts import create_token, create_user, set_password, set_role
 from credstack.services.achievement_files import parse_definition
@@ -31,6 +32,7 @@ from credstack.services.award_csv import CsvAward, read_award_rows
 from credstack.services.bulk_awards import issue_awards
 from credstack.services.deps import ServiceDeps
 from credstack.services.exports import ExportFormat, export_credential
+from credstack.services.offerings import OfferingChanges, create_offering, list_offerings
 from credstack.vc import Verdict, verify
 
 ISSUER = "demo-academy"
@@ -61,6 +63,15 @@ def _definitions(deps: ServiceDeps) -> list[str]:
             achievements.publish_achievement(deps, spec.id)
         ids.append(spec.id)
     return ids
+
+
+def _offering(deps: ServiceDeps, achievement_id: str) -> str:
+    """An open offering of the achievement (the one made by an earlier run, if any)."""
+    for offering in list_offerings(deps, ISSUER):
+        if offering.achievement_id == achievement_id and offering.closed_at is None:
+            return offering.id
+    changes = OfferingChanges(title="Open enrolment", price=Price("0", "EUR"))
+    return create_offering(deps, ISSUER, achievement_id, changes).id
 
 
 def _cohort(deps: ServiceDeps, achievement_id: str) -> tuple[int, int, str]:
@@ -129,6 +140,7 @@ def demo(
     analysis, visualisation = _definitions(deps)
     issued, skipped, first = _cohort(deps, analysis)
     singles = _single_awards(deps, visualisation)
+    _offering(deps, visualisation)
     console.print(f"issuer [bold]{ISSUER}[/] with micro-credentials {analysis}, {visualisation}")
     console.print(
         f"awarded {analysis} to a cohort of {issued + skipped} from a CSV "
@@ -156,6 +168,7 @@ def demo(
 
 
 DEMO_USER = "demo@academy.example"
+_VISUALISATION = "data-visualisation"
 
 
 def _serve(deps: ServiceDeps, port: int, award_id: str) -> None:
@@ -177,6 +190,7 @@ def _serve(deps: ServiceDeps, port: int, award_id: str) -> None:
     console.print(f"\nThe web service is starting: open [bold]{base}/account[/]")
     console.print(f"  sign in as {DEMO_USER} with the password {password}")
     console.print(f"  a credential's public page: {base}/credentials/{award_id}")
+    console.print(f"  an open offering, with Enrol: {base}/achievements/{_VISUALISATION}")
     console.print(f"  API token (issuer API, VC API): {token}")
     console.print(f"  API documentation: {base}/docs   (Ctrl-C stops the server)")
     app = create_app(deps, fetcher=HttpFetcher())

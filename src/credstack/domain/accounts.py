@@ -64,6 +64,9 @@ class User:
     password_hash: str | None
     platform_admin: bool
     created_at: dt.datetime
+    #: when the person showed the e-mail is theirs (``None``: signed up, not confirmed yet,
+    #: cannot sign in); people an administrator creates are confirmed when made
+    email_confirmed_at: dt.datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ __all__ = [
     "ConflictError",
     "CredstackError",
     "InvalidInputError",
+    "MailError",
     "NotFoundError",
     "PermissionDeniedError",
     "StorageError",
@@ -47,3 +48,7 @@ class AuthenticationError(CredstackError):
 
 class PermissionDeniedError(CredstackError):
     """Known credentials that may not do this (another organisation, a missing scope)."""
+
+
+class MailError(CredstackError):
+    """E-mail cannot be sent: no SMTP server is set, or the server refused or was unreachable."""

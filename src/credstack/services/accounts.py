@@ -42,14 +42,17 @@ from credstack.services.ports import UnitOfWork
 __all__ = [
     "ACCESS_PREFIX",
     "TOKEN_PREFIX",
+    "UnconfirmedError",
     "access_token",
     "authenticate_access_token",
     "authenticate_token",
+    "check_email",
     "check_password",
     "create_token",
     "create_user",
     "end_all_sessions",
     "end_session",
+    "hash_password",
     "live_session",
     "live_token",
     "require",
@@ -74,6 +77,19 @@ def _secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
 
+def check_email(email: str) -> str:
+    """The e-mail address without surrounding spaces; ``InvalidInputError`` if it is none."""
+    email = email.strip()
+    if len(email) > 254 or not _EMAIL.fullmatch(email):
+        raise InvalidInputError(f"'{email}' is not an e-mail address")
+    return email
+
+
+def hash_password(password: str) -> str:
+    """The Argon2id hash stored for ``password``."""
+    return _PASSWORDS.hash(password)
+
+
 def create_user(
     deps: ServiceDeps,
     *,
@@ -82,11 +98,10 @@ def create_user(
     password: str | None = None,
     platform_admin: bool = False,
 ) -> User:
-    """A new user. Raises ``InvalidInputError`` for a bad e-mail or a short password,
-    ``ConflictError`` when the e-mail is taken (in any case)."""
-    email = email.strip()
-    if len(email) > 254 or not _EMAIL.fullmatch(email):
-        raise InvalidInputError(f"'{email}' is not an e-mail address")
+    """A new user, with the e-mail confirmed (an administrator made it; people who sign up
+    themselves confirm theirs, ``services.signup``). Raises ``InvalidInputError`` for a bad
+    e-mail or a short password, ``ConflictError`` when the e-mail is taken (in any case)."""
+    email = check_email(email)
     if not name.strip():
         raise InvalidInputError("name is empty")
     if password is not None and len(password) < MIN_PASSWORD:
@@ -98,6 +113,7 @@ def create_user(
         password_hash=None if password is None else _PASSWORDS.hash(password),
         platform_admin=platform_admin,
         created_at=deps.clock.now(),
+        email_confirmed_at=deps.clock.now(),
     )
     with deps.uow() as uow:
         uow.accounts.add_user(user)
@@ -119,7 +135,8 @@ def set_password(deps: ServiceDeps, email: str, password: str) -> None:
 
 def check_password(deps: ServiceDeps, email: str, password: str) -> User:
     """The user, if ``password`` is theirs; ``AuthenticationError`` (the same one whether the
-    e-mail is unknown or the password wrong) otherwise."""
+    e-mail is unknown or the password wrong) otherwise, and ``UnconfirmedError`` for the right
+    password of an account whose e-mail is not confirmed yet."""
     with deps.uow() as uow:
         user = uow.accounts.user_by_email(email)
     refused = AuthenticationError("wrong e-mail or password")
@@ -130,7 +147,16 @@ def check_password(deps: ServiceDeps, email: str, password: str) -> User:
         _PASSWORDS.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         raise refused from None
+    if user.email_confirmed_at is None:
+        raise UnconfirmedError(
+            "confirm your e-mail address first: open the link we sent you "
+            "(or ask for a new one at /signup/resend)"
+        )
     return user
+
+
+class UnconfirmedError(AuthenticationError):
+    """The right password, but the account's e-mail address is not confirmed yet."""
 
 
 def start_session(deps: ServiceDeps, user_id: str, lifetime: dt.timedelta) -> str:

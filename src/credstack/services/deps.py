@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from credstack.services.ports import Clock, KeyVault, UnitOfWorkFactory
+from credstack.services.ports import Clock, KeyVault, Mailer, UnitOfWorkFactory
 
 __all__ = ["DEFAULT_PUBLIC_URL", "ServiceDeps", "SystemClock"]
 
@@ -41,6 +41,9 @@ class ServiceDeps:
     #: webhooks may go to http://localhost and to private addresses (development, tests, or
     #: receivers on the installation's own network); off: https to public addresses only
     webhooks_allow_local: bool = False
+    #: sends e-mail (sign-up confirmations); ``None``: no SMTP server is set, and what needs
+    #: e-mail is refused with a clear message rather than done without it
+    mailer: Mailer | None = None
 
     @property
     def public_url(self) -> str:

@@ -7,6 +7,7 @@ in-memory implementations the unit tests use.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from types import TracebackType
@@ -24,7 +25,9 @@ from credstack.domain.oauth import (
     OAuthToken,
     PortfolioEntry,
 )
+from credstack.domain.offerings import Enrolment, EnrolmentEvent, Offering
 from credstack.domain.quiz_attempts import Attempt, Quiz, QuizEvent
+from credstack.domain.signups import EmailToken
 from credstack.domain.status import AuditEvent, CredentialState, StatusList
 from credstack.domain.webhooks import Delivery, Event, SealedSecrets, SendResult, Subscription
 
@@ -37,9 +40,13 @@ __all__ = [
     "IssuerRepository",
     "KeyRepository",
     "KeyVault",
+    "Mail",
+    "Mailer",
     "OAuthRepository",
+    "OfferingRepository",
     "PortfolioRepository",
     "QuizRepository",
+    "SignupRepository",
     "StatusListRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
@@ -508,6 +515,90 @@ class QuizRepository(Protocol):
 
     def events(self, quiz_id: str) -> builtins.list[QuizEvent]:
         """The quiz's audit log, by time, then in the order written."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Mail:
+    """One message to one person: plain text, and the same as HTML when ``html`` is set."""
+
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+
+
+class Mailer(Protocol):
+    """Sends e-mail (``adapters.smtp_mailer``). Raises ``MailError`` when it cannot."""
+
+    def send(self, mail: Mail) -> None: ...
+
+
+class OfferingRepository(Protocol):
+    """Offerings, enrolments (PERSONAL DATA) and the append-only log of decisions."""
+
+    def add(self, offering: Offering) -> None: ...
+
+    def get(self, offering_id: str, *, for_update: bool = False) -> Offering:
+        """Raises ``NotFoundError``. ``for_update`` locks the row until the unit of work
+        ends, so that enrolments in one offering are decided one at a time."""
+        ...
+
+    def update(self, offering: Offering) -> None: ...
+
+    def for_issuer(self, issuer_id: str) -> list[Offering]:
+        """Oldest first."""
+        ...
+
+    def for_achievement(self, achievement_id: str) -> list[Offering]:
+        """Oldest first."""
+        ...
+
+    def add_enrolment(self, enrolment: Enrolment) -> None:
+        """``ConflictError`` (here or at commit) when the learner has one in that offering."""
+        ...
+
+    def set_enrolment(self, enrolment: Enrolment) -> None:
+        """Store its status and decision time."""
+        ...
+
+    def enrolment(self, enrolment_id: str) -> Enrolment:
+        """Raises ``NotFoundError``."""
+        ...
+
+    def enrolment_of(self, offering_id: str, user_id: str) -> Enrolment | None: ...
+
+    def enrolments(self, offering_id: str) -> list[Enrolment]:
+        """Oldest first."""
+        ...
+
+    def enrolments_of(self, user_id: str) -> list[Enrolment]:
+        """The learner's, oldest first."""
+        ...
+
+    def places_held(self, offering_id: str) -> int:
+        """Enrolments enrolled or pending."""
+        ...
+
+    def append_event(self, event: EnrolmentEvent) -> None: ...
+
+    def events(self, enrolment_id: str) -> list[EnrolmentEvent]:
+        """By time, then in the order written."""
+        ...
+
+
+class SignupRepository(Protocol):
+    """E-mail links (their hashes) and the confirmation of a user's address."""
+
+    def add_token(self, token: EmailToken) -> None: ...
+
+    def token(self, token_id: str) -> EmailToken | None: ...
+
+    def use_token(self, token_id: str, at: dt.datetime) -> bool:
+        """Spend a usable token (compare-and-set); ``False`` if used, expired or unknown."""
+        ...
+
+    def confirm_email(self, user_id: str, at: dt.datetime) -> None:
+        """Record that the user's address is confirmed (once: a later call changes nothing)."""
         ...
 
 
@@ -549,6 +640,12 @@ class UnitOfWork(Protocol):
 
     @property
     def quizzes(self) -> QuizRepository: ...
+
+    @property
+    def offerings(self) -> OfferingRepository: ...
+
+    @property
+    def signups(self) -> SignupRepository: ...
 
     def __enter__(self) -> Self: ...
 

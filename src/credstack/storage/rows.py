@@ -36,11 +36,15 @@ __all__ = [
     "AwardJobRow",
     "AwardRow",
     "Base",
+    "EmailTokenRow",
+    "EnrolmentEventRow",
+    "EnrolmentRow",
     "IssuerRow",
     "MembershipRow",
     "OAuthClientRow",
     "OAuthCodeRow",
     "OAuthTokenRow",
+    "OfferingRow",
     "PortfolioEntryRow",
     "QuizAttemptRow",
     "QuizEventRow",
@@ -228,6 +232,8 @@ class UserRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     platform_admin: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    #: NULL: signed up and not confirmed yet (cannot sign in)
+    email_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class MembershipRow(Base):
@@ -494,3 +500,65 @@ class QuizEventRow(Base):
     quiz_id: Mapped[str] = mapped_column(ForeignKey("quizzes.id"), index=True)
     attempt_id: Mapped[str | None] = mapped_column(ForeignKey("quiz_attempts.id"))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class EmailTokenRow(Base):
+    """A link sent by e-mail (confirm the address): the SHA-256 of its token, never the token;
+    single use (``used_at``), until ``expires_at``."""
+
+    __tablename__ = "email_tokens"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class OfferingRow(Base):
+    """A published achievement offered to learners (``domain.offerings``)."""
+
+    __tablename__ = "offerings"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    achievement_id: Mapped[str] = mapped_column(ForeignKey("achievements.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(String(200))
+    starts_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    price_amount: Mapped[str | None] = mapped_column(String(32))
+    price_currency: Mapped[str | None] = mapped_column(String(3))
+    invitation_codes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class EnrolmentRow(Base):
+    """PERSONAL DATA: a learner's enrolment in an offering (one per learner and offering)."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("offering_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    offering_id: Mapped[str] = mapped_column(ForeignKey("offerings.id"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class EnrolmentEventRow(Base):
+    """Append-only: every decision about an enrolment (who, when, what). PERSONAL DATA: the
+    actor's user id."""
+
+    __tablename__ = "enrolment_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    enrolment_id: Mapped[str] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)

@@ -20,8 +20,10 @@ from credstack.storage.repositories import (
     SqlIssuerRepository,
     SqlKeyRepository,
     SqlOAuthRepository,
+    SqlOfferingRepository,
     SqlPortfolioRepository,
     SqlQuizRepository,
+    SqlSignupRepository,
     SqlStatusListRepository,
     SqlWebhookRepository,
 )
@@ -45,6 +47,8 @@ class SqlUnitOfWork:
     oauth: SqlOAuthRepository
     portfolio: SqlPortfolioRepository
     quizzes: SqlQuizRepository
+    offerings: SqlOfferingRepository
+    signups: SqlSignupRepository
 
     def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
         self._sessions = sessions
@@ -66,6 +70,8 @@ class SqlUnitOfWork:
         self.oauth = SqlOAuthRepository(session)
         self.portfolio = SqlPortfolioRepository(session)
         self.quizzes = SqlQuizRepository(session)
+        self.offerings = SqlOfferingRepository(session)
+        self.signups = SqlSignupRepository(session)
         return self
 
     def __exit__(

@@ -117,6 +117,9 @@ def account(request: Request) -> Response:
                     "awards": awards,
                     "achievements": [a for a in achievements if a.published_at is not None],
                     "can_issue": "awards:write" in scopes,
+                    "offerings": uow.offerings.for_issuer(issuer.id)
+                    if "achievements:write" in scopes
+                    else [],
                 }
             )
     mine = [

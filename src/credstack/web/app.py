@@ -32,9 +32,11 @@ from credstack.web import (
     account_pages,
     award_jobs_api,
     issuer_api,
+    learner_pages,
     machine_oauth,
     oauth,
     ob_api,
+    offerings_api,
     organisations_api,
     profile_pages,
     public,
@@ -127,6 +129,8 @@ def create_app(
     app.state.sessions = SessionCookies(key, secure=secure_cookies, deps=deps)
     app.state.machine_token_key = machine_oauth.machine_token_key(key)
     app.state.login_throttle = LoginThrottle()
+    # sign-ups and "send the link again": each attempt counts (a brake on mail bombing)
+    app.state.signup_throttle = LoginThrottle(limit=3)
     # named in the OB 3.0 / CLR 2.0 discovery documents (default: under the public URL)
     app.state.privacy_policy_url = privacy_policy_url
     app.state.terms_of_service_url = terms_of_service_url
@@ -138,6 +142,8 @@ def create_app(
     app.include_router(issuer_api.router)
     app.include_router(organisations_api.router)
     app.include_router(account_pages.router)
+    app.include_router(learner_pages.router)
+    app.include_router(offerings_api.router)
     app.include_router(award_jobs_api.router)
     app.include_router(webhooks_api.router)
     app.include_router(quizzes_api.router)

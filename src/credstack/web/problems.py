@@ -20,6 +20,7 @@ from credstack.domain.errors import (
     ConflictError,
     CredstackError,
     InvalidInputError,
+    MailError,
     NotFoundError,
     PermissionDeniedError,
     StorageError,
@@ -99,6 +100,7 @@ _STATUS_OF: tuple[tuple[type[CredstackError], int], ...] = (
     (ConflictError, 409),
     (InvalidInputError, 400),
     (StorageError, 503),
+    (MailError, 503),
 )
 
 

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from credstack.domain.achievements import AchievementVersion
 from credstack.domain.errors import NotFoundError
 from credstack.ob.awards_v3p0 import achievement_document, achievement_uri, profile_document
+from credstack.services.offerings import public_offerings
 from credstack.web.auth import deps_of
 from credstack.web.public import TEMPLATES, wants_json
 from credstack.web.vc_api import json_bytes
@@ -74,6 +75,10 @@ def achievement_page(request: Request, achievement_id: str, version: int) -> Res
     if media is not None:
         return _json(document, media)
     html = TEMPLATES.get_template("achievement.html").render(
-        achievement=document, issuer=issuer, version=found
+        achievement=document,
+        issuer=issuer,
+        version=found,
+        offerings=public_offerings(deps, achievement_id),
+        now=deps.clock.now(),
     )
     return HTMLResponse(html, headers={"Vary": "Accept"})

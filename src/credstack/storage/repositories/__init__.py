@@ -6,8 +6,10 @@ from credstack.storage.repositories.award_jobs import SqlAwardJobRepository
 from credstack.storage.repositories.awards import SqlAwardRepository
 from credstack.storage.repositories.issuers import SqlIssuerRepository, SqlKeyRepository
 from credstack.storage.repositories.oauth import SqlOAuthRepository
+from credstack.storage.repositories.offerings import SqlOfferingRepository
 from credstack.storage.repositories.portfolio import SqlPortfolioRepository
 from credstack.storage.repositories.quizzes import SqlQuizRepository
+from credstack.storage.repositories.signups import SqlSignupRepository
 from credstack.storage.repositories.status import SqlAuditRepository, SqlStatusListRepository
 from credstack.storage.repositories.webhooks import SqlWebhookRepository
 
@@ -20,8 +22,10 @@ __all__ = [
     "SqlIssuerRepository",
     "SqlKeyRepository",
     "SqlOAuthRepository",
+    "SqlOfferingRepository",
     "SqlPortfolioRepository",
     "SqlQuizRepository",
+    "SqlSignupRepository",
     "SqlStatusListRepository",
     "SqlWebhookRepository",
 ]

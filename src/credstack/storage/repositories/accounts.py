@@ -16,7 +16,10 @@ __all__ = ["SqlAccountRepository"]
 
 
 def _user(row: UserRow) -> User:
-    return User(row.id, row.email, row.name, row.password_hash, row.platform_admin, row.created_at)
+    return User(
+        row.id, row.email, row.name, row.password_hash, row.platform_admin, row.created_at,
+        row.email_confirmed_at,
+    )  # fmt: skip
 
 
 def _token(row: ApiTokenRow) -> ApiToken:
@@ -41,6 +44,7 @@ class SqlAccountRepository:
                 password_hash=user.password_hash,
                 platform_admin=user.platform_admin,
                 created_at=user.created_at,
+                email_confirmed_at=user.email_confirmed_at,
             )
         )
         try:
