@@ -93,6 +93,8 @@ class SqlUnitOfWork:
                 raise exc
         if isinstance(exc, DataError):
             raise refused_data(exc) from None
+        if isinstance(exc, IntegrityError):  # a flush inside the block, as at commit
+            raise _conflict(exc) from None
 
     def commit(self) -> None:
         if self._session is None:
@@ -102,8 +104,7 @@ class SqlUnitOfWork:
                 self._session.commit()
         except IntegrityError as error:
             self._session.rollback()
-            detail = str(error.orig).strip().splitlines()[0] if error.orig else "constraint"
-            raise ConflictError(f"conflicts with what is stored: {detail}") from None
+            raise _conflict(error) from None
         except DataError as error:
             self._session.rollback()
             raise refused_data(error) from None
@@ -115,6 +116,11 @@ class SqlUnitOfWork:
         """Send pending changes now, so that a constraint fails here rather than at commit."""
         if self._session is not None:
             self._session.flush()
+
+
+def _conflict(error: IntegrityError) -> ConflictError:
+    detail = str(error.orig).strip().splitlines()[0] if error.orig else "constraint"
+    return ConflictError(f"conflicts with what is stored: {detail}")
 
 
 class SqlUnitOfWorkFactory:

@@ -113,14 +113,18 @@ class SqlWebhookRepository:
         return [_subscription(row) for row in self._session.scalars(query)]
 
     def subscribers(self, issuer_id: str, event_type: str) -> list[str]:
-        rows = self._session.execute(
-            select(WebhookSubscriptionRow.id, WebhookSubscriptionRow.events)
-            .where(
-                WebhookSubscriptionRow.issuer_id == issuer_id,
-                WebhookSubscriptionRow.disabled_at.is_(None),
-            )
-            .order_by(WebhookSubscriptionRow.created_at, WebhookSubscriptionRow.id)
-        )
+        # Asked after the change it reports is added (issue_award): no autoflush, so that a
+        # clash of that change still surfaces at commit, where it becomes a ConflictError
+        # that names the learner, and not here as a bare IntegrityError.
+        with self._session.no_autoflush:
+            rows = self._session.execute(
+                select(WebhookSubscriptionRow.id, WebhookSubscriptionRow.events)
+                .where(
+                    WebhookSubscriptionRow.issuer_id == issuer_id,
+                    WebhookSubscriptionRow.disabled_at.is_(None),
+                )
+                .order_by(WebhookSubscriptionRow.created_at, WebhookSubscriptionRow.id)
+            ).all()
         return [id for id, events in rows if event_type in events.split(" ")]
 
     def secrets(self, subscription_id: str) -> SealedSecrets:
