@@ -5,6 +5,11 @@ Each message is one line a person can act on; entry points (CLI, web) print it a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 __all__ = [
     "AuthenticationError",
     "ConflictError",
@@ -15,6 +20,7 @@ __all__ = [
     "PermissionDeniedError",
     "StorageError",
     "WorkerError",
+    "first_problem",
 ]
 
 
@@ -52,3 +58,13 @@ class PermissionDeniedError(CredstackError):
 
 class MailError(CredstackError):
     """E-mail cannot be sent: no SMTP server is set, or the server refused or was unreachable."""
+
+
+def first_problem(error: ValidationError, place: str) -> str:
+    """One line for Pydantic's errors: where the first is (``place`` when at the top), what it
+    is, and how many more there are; the one way every entry point words a bad field."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or place
+    message = first["msg"].removeprefix("Value error, ")
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"{where}: {message}{more}"

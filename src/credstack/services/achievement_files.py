@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from credstack.domain.achievements import AchievementSpec
-from credstack.domain.errors import InvalidInputError
+from credstack.domain.errors import InvalidInputError, first_problem
 
 __all__ = ["ImageReader", "dump_definition", "parse_definition"]
 
@@ -60,10 +60,6 @@ def _embed_image(value: Any, read_image: ImageReader | None, source: str) -> Any
     return f"data:{media};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def _location(error: dict[str, Any]) -> str:
-    return ".".join(str(part) for part in error["loc"]) or "(file)"
-
-
 def parse_definition(
     text: str, *, source: str = "definition", read_image: ImageReader | None = None
 ) -> tuple[str | None, AchievementSpec]:
@@ -77,10 +73,7 @@ def parse_definition(
     try:
         spec = AchievementSpec.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        message = first["msg"].removeprefix("Value error, ")
-        raise InvalidInputError(f"{source}: {_location(dict(first))}: {message}{more}") from None
+        raise InvalidInputError(f"{source}: {first_problem(error, '(file)')}") from None
     return issuer, spec
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from credstack.domain.errors import InvalidInputError
+from credstack.domain.errors import InvalidInputError, first_problem
 from credstack.domain.quizzes import QuizSpec
 
 __all__ = ["dump_quiz", "parse_quiz"]
@@ -44,11 +44,7 @@ def parse_quiz(text: str, *, media: str = "yaml") -> tuple[str | None, QuizSpec]
     try:
         spec = QuizSpec.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        message = first["msg"].removeprefix("Value error, ")
-        raise InvalidInputError(f"{where}: {message}{more}") from None
+        raise InvalidInputError(first_problem(error, "body")) from None
     return issuer, spec
 
 

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from credstack.domain.award_jobs import AwardItem, AwardJob, ItemError, ReportLine
-from credstack.domain.errors import InvalidInputError
+from credstack.domain.errors import InvalidInputError, first_problem
 from credstack.services.accounts import require
 from credstack.services.award_jobs import (
     cancel_job,
@@ -119,11 +119,9 @@ def _item(data: Any) -> AwardItem | ItemError:
     try:
         body = AwardIn.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "award"
         own = data.get("id") if isinstance(data, dict) else None
         valid_id = own if isinstance(own, str) and len(own) <= 200 else None
-        return ItemError(f"{where}: {first['msg']}", valid_id)
+        return ItemError(first_problem(error, "award"), valid_id)
     return AwardItem(
         achievement_id=body.achievement,
         email=body.recipient.email,

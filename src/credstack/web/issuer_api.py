@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from credstack.domain.achievements import AchievementSpec, AchievementVersion
 from credstack.domain.awards import Award, AwardRequest, Recipient
-from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError, first_problem
 from credstack.domain.status import StatusAction
 from credstack.services.accounts import require
 from credstack.services.achievement_files import parse_definition
@@ -265,9 +265,7 @@ async def save_definition(request: Request, issuer_id: str, caller: Caller) -> R
         try:
             spec = AchievementSpec.model_validate_json(text)
         except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "body"
-            raise InvalidInputError(f"{where}: {first['msg']}") from None
+            raise InvalidInputError(first_problem(error, "body")) from None
     else:
         raise Problem(415, "send the definition as application/json or application/yaml")
     # the body is read in the event loop; the database work goes to the thread pool
