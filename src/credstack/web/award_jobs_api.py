@@ -36,8 +36,9 @@ from credstack.services.award_jobs import (
 from credstack.services.deps import ServiceDeps
 from credstack.web.auth import Caller, deps_of
 from credstack.web.issuer_api import AwardIn
-from credstack.web.paging import page_headers
+from credstack.web.paging import Limit, Offset, page_headers
 from credstack.web.problems import Problem
+from credstack.web.responses import json_response
 from credstack.web.vc_api import json_bytes
 
 __all__ = ["SUBMIT_PATH", "router"]
@@ -104,10 +105,6 @@ def _job_out(job: AwardJob) -> dict[str, Any]:
             "cancel": f"{base}/cancel",
         },
     }
-
-
-def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json_bytes(value), status, headers, media_type="application/json")
 
 
 def _media(request: Request) -> str:
@@ -275,7 +272,7 @@ async def submit(
             _submit, deps_of(request), issuer_id, caller.token_id, media, achievement, spool
         )
     location = f"{request.url.path.rstrip('/')}/{job.id}"
-    return _json(_job_out(job), 202, {"Location": location})
+    return json_response(_job_out(job), 202, {"Location": location})
 
 
 @router.get("/award-jobs", summary="The organisation's award jobs, newest first")
@@ -283,19 +280,19 @@ def jobs(
     request: Request,
     issuer_id: str,
     caller: Caller,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Response:
     require(caller, issuer_id, "awards:read")
     total, page = list_jobs(deps_of(request), issuer_id, offset=offset, limit=limit)
     headers = page_headers(request, total=total, offset=offset, limit=limit)
-    return _json([_job_out(job) for job in page], headers=headers)
+    return json_response([_job_out(job) for job in page], headers=headers)
 
 
 @router.get("/award-jobs/{job_id}", summary="An award job: status, counts and progress")
 def job(request: Request, issuer_id: str, job_id: str, caller: Caller) -> Response:
     require(caller, issuer_id, "awards:read")
-    return _json(_job_out(show_job(deps_of(request), issuer_id, job_id)))
+    return json_response(_job_out(show_job(deps_of(request), issuer_id, job_id)))
 
 
 @router.post(
@@ -304,7 +301,7 @@ def job(request: Request, issuer_id: str, job_id: str, caller: Caller) -> Respon
 )
 def cancel(request: Request, issuer_id: str, job_id: str, caller: Caller) -> Response:
     require(caller, issuer_id, "awards:write")
-    return _json(_job_out(cancel_job(deps_of(request), issuer_id, job_id)))
+    return json_response(_job_out(cancel_job(deps_of(request), issuer_id, job_id)))
 
 
 _CSV_COLUMNS = ("row", "id", "outcome", "award_id", "credential_url", "message")

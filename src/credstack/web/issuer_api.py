@@ -9,9 +9,9 @@ it did not exist (its existence is not told).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -32,11 +32,11 @@ from credstack.services.awards import credential_json, issue_award, renew_award,
 from credstack.services.deps import ServiceDeps
 from credstack.services.status import change_status
 from credstack.web.auth import Caller, deps_of
-from credstack.web.paging import page_headers
+from credstack.web.paging import Limit, Offset, page_headers
 from credstack.web.problems import Problem
-from credstack.web.vc_api import json_bytes
+from credstack.web.responses import json_response
 
-__all__ = ["json_response", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/organisations/{issuer_id}", tags=["Issuer API"])
 
@@ -98,11 +98,6 @@ def _award_out(award: Award) -> dict[str, Any]:
     }
 
 
-def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """``value`` as JSON, serialised once by ``json_bytes`` (the API's one JSON writer)."""
-    return Response(json_bytes(value), status, headers, media_type="application/json")
-
-
 def _own_award(deps: ServiceDeps, issuer_id: str, award_id: str) -> Award:
     award = show_award(deps, award_id)
     if award.issuer_id != issuer_id:
@@ -115,8 +110,8 @@ def list_awards(
     request: Request,
     issuer_id: str,
     caller: Caller,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Response:
     require(caller, issuer_id, "awards:read")
     deps = deps_of(request)

@@ -28,7 +28,7 @@ from credstack.services.offerings import (
     update_offering,
 )
 from credstack.web.auth import Caller, deps_of
-from credstack.web.issuer_api import json_response
+from credstack.web.responses import json_response
 
 __all__ = ["offering_out", "router"]
 

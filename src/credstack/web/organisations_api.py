@@ -22,7 +22,7 @@ from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer, rotate_key, show_issuer, update_issuer
 from credstack.services.status import list_status_lists, refresh_status_lists, status_list_url
 from credstack.web.auth import Caller, deps_of
-from credstack.web.issuer_api import json_response
+from credstack.web.responses import json_response
 
 __all__ = ["router"]
 

@@ -3,9 +3,15 @@ out, the same on every list (the 1EdTech APIs page their own way: ``web.ob_api``
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
 
-__all__ = ["page_headers"]
+from fastapi import Query, Request
+
+__all__ = ["Limit", "Offset", "page_headers"]
+
+#: how many a page holds, and how many to skip: the query parameters of every paged list
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
 
 
 def page_headers(request: Request, *, total: int, offset: int, limit: int) -> dict[str, str]:

@@ -27,7 +27,7 @@ from credstack.services.quizzes import (
 )
 from credstack.web.auth import Caller, deps_of
 from credstack.web.problems import Problem
-from credstack.web.vc_api import json_bytes
+from credstack.web.responses import json_response
 
 __all__ = ["router"]
 
@@ -44,10 +44,6 @@ _QUIZ_BODY = {
     }
 }
 _YAML = ("application/yaml", "text/yaml", "application/x-yaml")
-
-
-def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json_bytes(value), status, headers, media_type="application/json")
 
 
 def _quiz_out(quiz: Quiz, *, full: bool = True) -> dict[str, Any]:
@@ -85,20 +81,20 @@ async def create(request: Request, issuer_id: str, caller: Caller) -> Response:
     quiz = await run_in_threadpool(
         create_quiz, deps_of(request), issuer_id, spec, actor=f"token {caller.token_id}"
     )
-    return _json(_quiz_out(quiz), 201, {"Location": f"{request.url.path}/{quiz.id}"})
+    return json_response(_quiz_out(quiz), 201, {"Location": f"{request.url.path}/{quiz.id}"})
 
 
 @router.get("", summary="The organisation's quizzes")
 def listing(request: Request, issuer_id: str, caller: Caller) -> Response:
     require(caller, issuer_id, "achievements:read")
     quizzes = list_quizzes(deps_of(request), issuer_id)
-    return _json([_quiz_out(q, full=False) for q in quizzes])
+    return json_response([_quiz_out(q, full=False) for q in quizzes])
 
 
 @router.get("/{quiz_id}", summary="A quiz, with its right answers")
 def one(request: Request, issuer_id: str, quiz_id: str, caller: Caller) -> Response:
     require(caller, issuer_id, "achievements:read")
-    return _json(_quiz_out(show_quiz(deps_of(request), issuer_id, quiz_id)))
+    return json_response(_quiz_out(show_quiz(deps_of(request), issuer_id, quiz_id)))
 
 
 @router.put(
@@ -112,13 +108,13 @@ async def replace(request: Request, issuer_id: str, quiz_id: str, caller: Caller
     quiz = await run_in_threadpool(
         replace_quiz, deps_of(request), issuer_id, quiz_id, spec, actor=f"token {caller.token_id}"
     )
-    return _json(_quiz_out(quiz))
+    return json_response(_quiz_out(quiz))
 
 
 @router.get("/{quiz_id}/events", summary="The quiz's audit log: every start, submission, grade")
 def events(request: Request, issuer_id: str, quiz_id: str, caller: Caller) -> Response:
     require(caller, issuer_id, "awards:read")
-    return _json(
+    return json_response(
         [
             {
                 "at": event.at.isoformat(),

@@ -25,7 +25,7 @@ from credstack.services.webhooks import (
     webhook_deliveries,
 )
 from credstack.web.auth import Caller, deps_of
-from credstack.web.vc_api import json_bytes
+from credstack.web.responses import json_response
 
 __all__ = ["router"]
 
@@ -41,10 +41,6 @@ class WebhookIn(BaseModel):
         min_length=1, max_length=len(EVENT_TYPES), description=f"of {', '.join(EVENT_TYPES)}"
     )
     description: str | None = Field(default=None, max_length=500)
-
-
-def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json_bytes(value), status, headers, media_type="application/json")
 
 
 def _webhook_out(subscription: Subscription) -> dict[str, Any]:
@@ -89,19 +85,21 @@ def create(request: Request, issuer_id: str, caller: Caller, body: WebhookIn) ->
         description=body.description,
     )
     location = f"{request.url.path}/{subscription.id}"
-    return _json({**_webhook_out(subscription), "secret": secret}, 201, {"Location": location})
+    return json_response(
+        {**_webhook_out(subscription), "secret": secret}, 201, {"Location": location}
+    )
 
 
 @router.get("", summary="The organisation's webhooks")
 def index(request: Request, issuer_id: str, caller: Caller) -> Response:
     require(caller, issuer_id, SCOPE)
-    return _json([_webhook_out(s) for s in list_webhooks(deps_of(request), issuer_id)])
+    return json_response([_webhook_out(s) for s in list_webhooks(deps_of(request), issuer_id)])
 
 
 @router.get("/{webhook_id}", summary="One webhook")
 def show(request: Request, issuer_id: str, webhook_id: str, caller: Caller) -> Response:
     require(caller, issuer_id, SCOPE)
-    return _json(_webhook_out(show_webhook(deps_of(request), issuer_id, webhook_id)))
+    return json_response(_webhook_out(show_webhook(deps_of(request), issuer_id, webhook_id)))
 
 
 @router.delete("/{webhook_id}", status_code=204, summary="Remove a webhook")
@@ -118,7 +116,7 @@ def remove(request: Request, issuer_id: str, webhook_id: str, caller: Caller) ->
 def rotate(request: Request, issuer_id: str, webhook_id: str, caller: Caller) -> Response:
     require(caller, issuer_id, SCOPE)
     secret = rotate_secret(deps_of(request), issuer_id, webhook_id)
-    return _json({"id": webhook_id, "secret": secret})
+    return json_response({"id": webhook_id, "secret": secret})
 
 
 @router.get("/{webhook_id}/deliveries", summary="Recent deliveries and how their attempts went")
@@ -131,7 +129,7 @@ def deliveries(
 ) -> Response:
     require(caller, issuer_id, SCOPE)
     found = webhook_deliveries(deps_of(request), issuer_id, webhook_id, limit)
-    return _json([_delivery_out(d) for d in found])
+    return json_response([_delivery_out(d) for d in found])
 
 
 @router.post("/{webhook_id}/test", status_code=202, summary="Send a ping event to the webhook")
@@ -141,4 +139,4 @@ def test(request: Request, issuer_id: str, webhook_id: str, caller: Caller) -> R
     dispatcher: WebhookDispatcher | None = request.app.state.webhook_dispatcher
     if dispatcher is not None:
         dispatcher.wake()
-    return _json(_delivery_out(delivery), 202)
+    return json_response(_delivery_out(delivery), 202)
