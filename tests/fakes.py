@@ -1257,6 +1257,33 @@ class MemoryOfferingRepository:
     def enrolments_of(self, user_id: str) -> list[Enrolment]:
         return self._enrolments(lambda e: e.user_id == user_id)
 
+    def mark_due(self, enrolment_ids: Collection[str], at: dt.datetime) -> None:
+        for enrolment_id in enrolment_ids:
+            found = self._store.enrolments.get(enrolment_id)
+            if found is not None and found.award_id is None:
+                self._store.enrolments[enrolment_id] = dataclasses.replace(found, check_due_at=at)
+
+    def due(self, limit: int) -> list[Enrolment]:
+        found = [e for e in self._store.enrolments.values() if e.check_due_at is not None]
+        return sorted(found, key=lambda e: (e.check_due_at or e.created_at, e.id))[:limit]
+
+    def settle(
+        self,
+        enrolment_id: str,
+        *,
+        seen_due_at: dt.datetime,
+        award_id: str | None = None,
+        completed_at: dt.datetime | None = None,
+    ) -> bool:
+        found = self._store.enrolments.get(enrolment_id)
+        if found is None or found.check_due_at != seen_due_at:
+            return False
+        changes: dict[str, object] = {"check_due_at": None}
+        if award_id is not None:
+            changes |= {"award_id": award_id, "completed_at": completed_at}
+        self._store.enrolments[enrolment_id] = dataclasses.replace(found, **changes)  # type: ignore[arg-type]
+        return True
+
     def places_held(self, offering_id: str) -> int:
         held = (EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED)
         return len(self._enrolments(lambda e: e.offering_id == offering_id and e.status in held))

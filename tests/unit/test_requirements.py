@@ -18,8 +18,10 @@ from credstack.domain.requirements import (
     Node,
     Outcome,
     evaluate,
+    find_leaf,
     leaves,
     parse_requirements,
+    requirements_data,
 )
 
 AT = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
@@ -44,7 +46,7 @@ PROGRAMME = {
 
 
 def met(*ids: str) -> dict[str, Outcome]:
-    return {i: Outcome(i, True, AT, result="pass") for i in ids}
+    return {i: Outcome(i, True, AT, summary="pass") for i in ids}
 
 
 def test_a_programme_is_parsed_whole() -> None:
@@ -160,3 +162,13 @@ def test_evaluation_follows_the_rules_and_more_outcomes_never_undo_it(
     assert everything.met
     assert everything.left() == []
     assert evaluate(tree, {}).met is False
+
+
+def test_requirements_data_round_trips_and_leaves_are_found() -> None:
+    tree = parse_requirements(PROGRAMME)
+    assert parse_requirements(requirements_data(tree)) == tree
+    found = find_leaf(tree, "charts")
+    assert found is not None
+    assert found.kind is LeafKind.EVIDENCE
+    assert find_leaf(tree, "projects") is None  # a combination, not a leaf
+    assert find_leaf(tree, "nothing") is None

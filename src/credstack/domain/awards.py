@@ -9,6 +9,7 @@ accident, whether from a repeated command or a CSV run twice.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,15 @@ from dataclasses import dataclass, field
 from credstack.domain.errors import InvalidInputError
 from credstack.domain.status import CredentialState
 
-__all__ = ["Award", "AwardRequest", "Recipient"]
+__all__ = [
+    "Assessment",
+    "Award",
+    "AwardRequest",
+    "EvidenceItem",
+    "IdentityVerification",
+    "Recipient",
+    "ResultValue",
+]
 
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 _DID = re.compile(r"did:[a-z0-9]+:[A-Za-z0-9._:%-]*[A-Za-z0-9._%-]")
@@ -60,6 +69,45 @@ class Recipient:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceItem:
+    """What shows how the credential was earned (an OB 3.0 ``Evidence``): a submission, a
+    quiz taken, a completion reported. ``url`` links to it when it can be looked at."""
+
+    name: str
+    description: str | None = None
+    url: str | None = None
+    genre: str | None = None
+    narrative: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultValue:
+    """One result the learner got (a quiz score, a rubric level, a grade). ``key`` names the
+    definition's result description it is recorded against, when one has that id."""
+
+    key: str
+    value: str
+
+
+class IdentityVerification(enum.StrEnum):
+    """How the learner's identity was checked before the credential was issued."""
+
+    NONE = "none"  # nobody checked: an account with a confirmed e-mail address
+    EMAIL = "email"  # the confirmed e-mail address of the account
+    ONLINE = "online"  # an identity document checked online (remote proctoring, video)
+    ONSITE = "onsite"  # an identity document checked in person
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """How this learner's assessment went (EU elements recorded on the award itself):
+    whether it was supervised, and how their identity was verified."""
+
+    supervised: bool
+    identity_verification: IdentityVerification
+
+
+@dataclass(frozen=True, slots=True)
 class AwardRequest:
     """What a provider asks for: this achievement, to this learner, with these details."""
 
@@ -71,6 +119,10 @@ class AwardRequest:
     result_id: str | None = None
     valid_until: dt.datetime | None = None
     source_id: str | None = None
+    #: earned automatically: what was done and what came of it, and how it was assessed
+    evidence: tuple[EvidenceItem, ...] = ()
+    results: tuple[ResultValue, ...] = ()
+    assessment: Assessment | None = None
 
     def __post_init__(self) -> None:
         if self.evidence_url is not None and not self.evidence_url.startswith(

@@ -16,7 +16,9 @@ import enum
 import hmac
 import re
 
+from credstack.domain.awards import Assessment
 from credstack.domain.errors import ConflictError, InvalidInputError
+from credstack.domain.requirements import Node
 
 __all__ = [
     "Enrolment",
@@ -49,6 +51,7 @@ class EnrolmentAction(enum.StrEnum):
     ENROL = "enrol"  # enrolled at once (open, or the right code)
     APPROVE = "approve"
     DECLINE = "decline"
+    COMPLETE = "complete"  # the requirements were met and the credential issued
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -74,6 +77,11 @@ class Offering:
     #: what a learner types to enrol in an ``invitation`` offering (any one of them)
     invitation_codes: tuple[str, ...] = ()
     closed_at: dt.datetime | None = None
+    #: what a learner must do to earn the credential (``domain.requirements``); ``None``:
+    #: nothing is earned automatically, the provider awards by hand or by CSV as before
+    requirements: Node | None = None
+    #: how the assessment is run, recorded on every credential earned here (EU elements)
+    assessment: Assessment | None = None
 
     def state(self, now: dt.datetime) -> str:
         """``closed``, ``not started``, ``ended`` or ``open`` (for people)."""
@@ -96,6 +104,13 @@ class Enrolment:
     status: EnrolmentStatus
     created_at: dt.datetime
     decided_at: dt.datetime | None = None
+    #: the credential earned by meeting the offering's requirements, and when
+    award_id: str | None = None
+    completed_at: dt.datetime | None = None
+    #: something that counts toward the requirements changed (a quiz graded, evidence
+    #: accepted, a completion reported) and the enrolment has not been looked at since: set
+    #: in the same transaction as that change, cleared when the award is settled
+    check_due_at: dt.datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

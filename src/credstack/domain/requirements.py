@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from credstack.domain.awards import EvidenceItem, ResultValue
 from credstack.domain.errors import InvalidInputError
 
 __all__ = [
@@ -27,8 +28,10 @@ __all__ = [
     "Outcome",
     "Progress",
     "evaluate",
+    "find_leaf",
     "leaves",
     "parse_requirements",
+    "requirements_data",
 ]
 
 _ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
@@ -75,14 +78,16 @@ Node = Leaf | AllOf | AnyOf
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Outcome:
-    """What was recorded for a leaf: met or not, when, and what shows it (a score, a rubric
-    level, a link to what was submitted), for the credential's ``result`` and ``evidence``."""
+    """What was recorded for a leaf: met or not, when, and what shows it (scores, rubric
+    levels; what was submitted or completed), for the credential's ``result`` and
+    ``evidence``. ``summary`` is the line a learner reads ("passed, 85%", "returned")."""
 
     requirement_id: str
     met: bool
     at: dt.datetime
-    result: str | None = None
-    evidence_url: str | None = None
+    results: tuple[ResultValue, ...] = ()
+    evidence: tuple[EvidenceItem, ...] = ()
+    summary: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -132,6 +137,25 @@ def leaves(tree: Node) -> Iterator[Leaf]:
         return
     for child in tree.children:
         yield from leaves(child)
+
+
+def find_leaf(tree: Node, requirement_id: str) -> Leaf | None:
+    """The leaf of ``tree`` with this id, if there is one."""
+    return next((leaf for leaf in leaves(tree) if leaf.id == requirement_id), None)
+
+
+def requirements_data(tree: Node) -> dict[str, Any]:
+    """``tree`` as plain data, the form ``parse_requirements`` reads (it round-trips): what
+    is stored and what the API shows."""
+    data: dict[str, Any] = {"id": tree.id, "title": tree.title}
+    if isinstance(tree, Leaf):
+        data[tree.kind.value] = tree.ref
+    elif isinstance(tree, AllOf):
+        data["all_of"] = [requirements_data(child) for child in tree.children]
+    else:
+        data["any_of"] = [requirements_data(child) for child in tree.children]
+        data["count"] = tree.count
+    return data
 
 
 def parse_requirements(data: object) -> Node:

@@ -575,6 +575,27 @@ class OfferingRepository(Protocol):
         """The learner's, oldest first."""
         ...
 
+    def mark_due(self, enrolment_ids: Collection[str], at: dt.datetime) -> None:
+        """Note that these enrolments' progress changed at ``at`` and must be looked at (those
+        that have their credential already are left as they are)."""
+        ...
+
+    def due(self, limit: int) -> list[Enrolment]:
+        """At most ``limit`` enrolments marked due, the longest waiting first."""
+        ...
+
+    def settle(
+        self,
+        enrolment_id: str,
+        *,
+        seen_due_at: dt.datetime,
+        award_id: str | None = None,
+        completed_at: dt.datetime | None = None,
+    ) -> bool:
+        """Clear the mark, and record the credential earned when there is one, provided the
+        mark is still ``seen_due_at`` (a change since then keeps it due): whether it was."""
+        ...
+
     def places_held(self, offering_id: str) -> int:
         """Enrolments enrolled or pending."""
         ...

@@ -31,7 +31,9 @@ from credstack.domain.quiz_attempts import (
     is_late,
 )
 from credstack.domain.quizzes import QuizSpec
+from credstack.domain.requirements import LeafKind
 from credstack.services.deps import ServiceDeps
+from credstack.services.earning import mark_progress, settle
 from credstack.services.ports import UnitOfWork
 
 __all__ = [
@@ -268,7 +270,10 @@ def submit_attempt(
         verdict = "passed" if outcome.passed else "not passed"
         result = f"{outcome.score}/{outcome.max_score} ({outcome.percent:.1f}%), {verdict}"
         uow.quizzes.record(QuizEvent(now, "grader", "graded", quiz_id, attempt_id, result))
+        # in the same transaction: the enrolments this quiz counts toward are to be looked at
+        due = mark_progress(uow, user_id, now, kind=LeafKind.QUIZ, ref=quiz_id)
         uow.commit()
+    settle(deps, due)
     return finished
 
 

@@ -534,6 +534,10 @@ class OfferingRow(Base):
     invitation_codes: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    #: ``domain.requirements.requirements_data`` of the tree, or none
+    requirements: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    supervised: Mapped[bool | None] = mapped_column(Boolean)
+    identity_verification: Mapped[str | None] = mapped_column(String(16))
 
 
 class EnrolmentRow(Base):
@@ -548,6 +552,9 @@ class EnrolmentRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    award_id: Mapped[str | None] = mapped_column(ForeignKey("awards.id"))
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    check_due_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), index=True)
 
 
 class EnrolmentEventRow(Base):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Collection
+
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from credstack.domain.awards import Assessment, IdentityVerification
 from credstack.domain.errors import ConflictError, NotFoundError
 from credstack.domain.offerings import (
     Enrolment,
@@ -16,6 +20,7 @@ from credstack.domain.offerings import (
     OfferingMode,
     Price,
 )
+from credstack.domain.requirements import parse_requirements, requirements_data
 from credstack.storage.rows import EnrolmentEventRow, EnrolmentRow, OfferingRow
 
 __all__ = ["SqlOfferingRepository"]
@@ -40,13 +45,17 @@ def _offering(row: OfferingRow) -> Offering:
         price=price,
         invitation_codes=tuple(row.invitation_codes),
         closed_at=row.closed_at,
+        requirements=None if row.requirements is None else parse_requirements(row.requirements),
+        assessment=None
+        if row.supervised is None or row.identity_verification is None
+        else Assessment(row.supervised, IdentityVerification(row.identity_verification)),
     )
 
 
 def _enrolment(row: EnrolmentRow) -> Enrolment:
     return Enrolment(
         row.id, row.offering_id, row.user_id, EnrolmentStatus(row.status), row.created_at,
-        row.decided_at,
+        row.decided_at, row.award_id, row.completed_at, row.check_due_at,
     )  # fmt: skip
 
 
@@ -64,6 +73,13 @@ def _values(offering: Offering) -> dict[str, object]:
         "invitation_codes": list(offering.invitation_codes),
         "created_at": offering.created_at,
         "closed_at": offering.closed_at,
+        "requirements": None
+        if offering.requirements is None
+        else requirements_data(offering.requirements),
+        "supervised": offering.assessment.supervised if offering.assessment else None,
+        "identity_verification": offering.assessment.identity_verification.value
+        if offering.assessment
+        else None,
     }
 
 
@@ -170,6 +186,43 @@ class SqlOfferingRepository:
             .order_by(EnrolmentRow.created_at, EnrolmentRow.id)
         )
         return [_enrolment(row) for row in rows]
+
+    def mark_due(self, enrolment_ids: Collection[str], at: dt.datetime) -> None:
+        if enrolment_ids:
+            self._session.execute(
+                update(EnrolmentRow)
+                .where(EnrolmentRow.id.in_(list(enrolment_ids)), EnrolmentRow.award_id.is_(None))
+                .values(check_due_at=at)
+                .execution_options(synchronize_session=False)
+            )
+
+    def due(self, limit: int) -> list[Enrolment]:
+        rows = self._session.scalars(
+            select(EnrolmentRow)
+            .where(EnrolmentRow.check_due_at.is_not(None))
+            .order_by(EnrolmentRow.check_due_at, EnrolmentRow.id)
+            .limit(limit)
+        )
+        return [_enrolment(row) for row in rows]
+
+    def settle(
+        self,
+        enrolment_id: str,
+        *,
+        seen_due_at: dt.datetime,
+        award_id: str | None = None,
+        completed_at: dt.datetime | None = None,
+    ) -> bool:
+        values: dict[str, object] = {"check_due_at": None}
+        if award_id is not None:
+            values |= {"award_id": award_id, "completed_at": completed_at}
+        result = self._session.execute(
+            update(EnrolmentRow)
+            .where(EnrolmentRow.id == enrolment_id, EnrolmentRow.check_due_at == seen_due_at)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     def places_held(self, offering_id: str) -> int:
         return int(
