@@ -49,7 +49,8 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from credstack.domain.achievements import MicroCredentialElements
-from credstack.ob.microcredential import elements_document, extension_context
+from credstack.domain.awards import Assessment, IdentityVerification
+from credstack.ob.microcredential import assessment_document, elements_document, extension_context
 
 __all__ = [
     "NASTY_STRINGS",
@@ -614,10 +615,14 @@ def achievement_subjects(
     required: dict[str, SearchStrategy[Any]] = {"achievement": achievements(complete, micro, ext)}
     if identified_by in ("identifier", "both"):
         required["identifier"] = _one_or_many(identity_objects(complete))
+    optional: dict[str, SearchStrategy[Any]] = {}
+    if micro:
+        optional["assessmentRecord"] = assessment_records()
     return _Node(draw, complete).build(
         _type_value("AchievementSubject"),
         required,
-        {
+        optional
+        | {
             "activityEndDate": dates,
             "activityStartDate": dates,
             "creditsEarned": st.one_of(numbers, texts()),
@@ -632,6 +637,17 @@ def achievement_subjects(
         node_id=iris if identified_by != "identifier" else None,
         id_required=True,
     )
+
+
+def assessment_records() -> SearchStrategy[dict[str, Any]]:
+    """credstack's ``assessmentRecord``, made by ``assessment_document`` itself."""
+    checks = [
+        ("unsupervised-without-identity-verification", IdentityVerification.NONE),
+        ("supervised-without-identity-verification", IdentityVerification.EMAIL),
+        ("supervised-online-with-identity-verification", IdentityVerification.ONLINE),
+        ("supervised-onsite-with-identity-verification", IdentityVerification.ONSITE),
+    ]
+    return st.sampled_from(checks).map(lambda pair: assessment_document(Assessment(*pair)))
 
 
 @cache
@@ -910,7 +926,7 @@ _STRAY_KEYS = (
     *("level", "points", "allowedValue", "resultType", "credentialSubject", "issuer", "proof"),
     *("validFrom", "evidence", "achievement", "result", "creator", "addressCountry", "geo"),
     *("familyName", "jsonSchema", "encodedList", "holder", "verifiableCredential", "identifier"),
-    *("microCredential", "learningOutcome", "eqfLevel"),
+    *("microCredential", "learningOutcome", "eqfLevel", "identityVerification"),
     # defined everywhere, some with surprising definitions (@json, scoped contexts, @graph)
     *("name", "description", "jti", "_sd", "exp", "cnf", "kid", "...", "digestSRI", "url"),
     # undefined spellings

@@ -150,11 +150,16 @@ def test_complete_credentials_use_every_term_of_every_type(document: dict[str, A
         for type_ in types if isinstance(types, list) else [types]:
             used.setdefault(type_, set()).update(node)
     expected = _scoped_terms()
+    assessment_terms = {"supervision", "identityVerification"}
     expected["MicroCredentialElements"] = set(extension_context()) - {
         "@protected",
         "MicroCredentialElements",
         "microCredential",
+        "AssessmentRecord",
+        "assessmentRecord",
+        "identityVerification",
     }
+    expected["AssessmentRecord"] = assessment_terms
     missing = {
         type_: sorted(terms - used.get(type_, set()) - {"id", "type", "@protected"})
         for type_, terms in expected.items()

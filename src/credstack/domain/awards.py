@@ -73,7 +73,7 @@ class EvidenceItem:
     """What shows how the credential was earned (an OB 3.0 ``Evidence``): a submission, a
     quiz taken, a completion reported. ``url`` links to it when it can be looked at."""
 
-    name: str
+    name: str | None = None
     description: str | None = None
     url: str | None = None
     genre: str | None = None
@@ -92,19 +92,47 @@ class ResultValue:
 class IdentityVerification(enum.StrEnum):
     """How the learner's identity was checked before the credential was issued."""
 
-    NONE = "none"  # nobody checked: an account with a confirmed e-mail address
-    EMAIL = "email"  # the confirmed e-mail address of the account
-    ONLINE = "online"  # an identity document checked online (remote proctoring, video)
-    ONSITE = "onsite"  # an identity document checked in person
+    NONE = "none"  # nobody checked
+    EMAIL = "email"  # the confirmed e-mail address of the learner's account, no more
+    ONLINE = "online-document"  # an identity document checked online (remote proctoring)
+    ONSITE = "onsite-document"  # an identity document checked in person
+
+
+_UNCHECKED = {IdentityVerification.NONE, IdentityVerification.EMAIL}
+#: which identity checks each EU supervision value allows
+_CHECKED = {
+    "unsupervised-without-identity-verification": _UNCHECKED,
+    "supervised-without-identity-verification": _UNCHECKED,
+    "supervised-online-with-identity-verification": {IdentityVerification.ONLINE},
+    "supervised-onsite-with-identity-verification": {IdentityVerification.ONSITE},
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """How this learner's assessment went (EU elements recorded on the award itself):
-    whether it was supervised, and how their identity was verified."""
+    """How this learner was assessed (EU elements, recorded on the award itself):
+    ``supervision`` in the EU's words (``domain.achievements.Supervision``) and how the
+    learner's identity was verified, which must agree with it."""
 
-    supervised: bool
+    supervision: str
     identity_verification: IdentityVerification
+
+    def __post_init__(self) -> None:
+        allowed = _CHECKED.get(self.supervision)
+        if allowed is None:
+            raise InvalidInputError(
+                f"supervision '{self.supervision}' is not one of {', '.join(_CHECKED)}"
+            )
+        if self.identity_verification not in allowed:
+            names = " or ".join(sorted(item.value for item in allowed))
+            raise InvalidInputError(
+                f"identity verification '{self.identity_verification.value}' does not agree "
+                f"with supervision '{self.supervision}' (use {names})"
+            )
+
+    @property
+    def supervised(self) -> bool:
+        return self.supervision.startswith("supervised")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,11 @@ from credstack.domain.achievements import AchievementSpec, AchievementVersion, A
 from credstack.domain.awards import AwardRequest, Recipient
 from credstack.domain.issuers import Issuer
 from credstack.ob.identity import identity_hash
-from credstack.ob.microcredential import elements_document, extension_context
+from credstack.ob.microcredential import (
+    assessment_document,
+    elements_document,
+    extension_context,
+)
 from credstack.vc.frozen import freeze
 
 __all__ = [
@@ -199,6 +203,9 @@ class CredentialTemplate:
         if self.spec.micro_credential is not None:
             contexts.append(extension_context())
         self.contexts = freeze(contexts)
+        # an assessment record needs the extension's terms even where the definition has no
+        # EU elements of its own
+        self.assessed_contexts = freeze([VC_V2, OB_V3P0, extension_context()])
         self.profile = freeze(profile_document(issuer))
         self.achievement = freeze(achievement_document(version, uri))
 
@@ -220,10 +227,13 @@ class CredentialTemplate:
             "achievement": self.achievement,
             "narrative": request.narrative,
             "result": _results(self.spec, self.uri, request),
+            "assessmentRecord": assessment_document(request.assessment)
+            if request.assessment
+            else None,
         }
         issued = xsd_date_time(issued_at)
         document: dict[str, Any] = {
-            "@context": self.contexts,
+            "@context": self.assessed_contexts if request.assessment else self.contexts,
             "id": credential_id,
             "type": ["VerifiableCredential", "OpenBadgeCredential"],
             "issuer": self.profile,
@@ -232,9 +242,7 @@ class CredentialTemplate:
             "awardedDate": issued,
             "name": self.spec.name,
             "credentialSubject": _drop_none(subject),
-            "evidence": [{"id": request.evidence_url, "type": ["Evidence"]}]
-            if request.evidence_url
-            else None,
+            "evidence": _evidence(request),
             "credentialStatus": status or None,
         }
         return _drop_none(document)
@@ -267,13 +275,38 @@ def credential_document(
 
 
 def _results(spec: AchievementSpec, uri: str, request: AwardRequest) -> list[dict[str, Any]] | None:
-    if request.result is None:
-        return None
-    result: dict[str, Any] = {"type": ["Result"], "value": request.result}
-    description = spec.result_description(request.result_id)
-    if description is not None:
-        result["resultDescription"] = result_description_id(uri, description.id)
-    return [result]
+    results = []
+    if request.result is not None:
+        result: dict[str, Any] = {"type": ["Result"], "value": request.result}
+        description = spec.result_description(request.result_id)
+        if description is not None:
+            result["resultDescription"] = result_description_id(uri, description.id)
+        results.append(result)
+    described = {description.id for description in spec.result_descriptions}
+    for earned in request.results:
+        # matched by id: a result description with the requirement's (or criterion's) id
+        result = {"type": ["Result"], "value": earned.value}
+        if earned.key in described:
+            result["resultDescription"] = result_description_id(uri, earned.key)
+        results.append(result)
+    return results or None
+
+
+def _evidence(request: AwardRequest) -> list[dict[str, Any]] | None:
+    items: list[dict[str, Any]] = []
+    if request.evidence_url:
+        items.append({"id": request.evidence_url, "type": ["Evidence"]})
+    for item in request.evidence:
+        document = {
+            "id": item.url,
+            "type": ["Evidence"],
+            "name": item.name,
+            "description": item.description,
+            "narrative": item.narrative,
+            "genre": item.genre,
+        }
+        items.append(_drop_none(document))
+    return items or None
 
 
 def _drop_none(document: dict[str, Any]) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from importlib import resources
 from typing import Any
 
 from credstack.domain.achievements import MicroCredentialElements
+from credstack.domain.awards import Assessment
 
-__all__ = ["EXTENSION_VOCAB", "elements_document", "extension_context"]
+__all__ = ["EXTENSION_VOCAB", "assessment_document", "elements_document", "extension_context"]
 
 EXTENSION_VOCAB = "https://w3id.org/credstack/microcredential#"
 
@@ -50,6 +51,17 @@ def elements_document(elements: MicroCredentialElements) -> dict[str, Any]:
         "furtherInformation": elements.further_information,
     }
     return {key: _plain_number(value) for key, value in document.items() if value is not None}
+
+
+def assessment_document(assessment: Assessment) -> dict[str, Any]:
+    """The ``assessmentRecord`` of an AchievementSubject: how this learner was assessed (the
+    EU supervision element, and how their identity was verified), where ``supervision`` on
+    the achievement says how the assessment is meant to be run."""
+    return {
+        "type": "AssessmentRecord",
+        "supervision": assessment.supervision,
+        "identityVerification": assessment.identity_verification.value,
+    }
 
 
 def _plain_number(value: Any) -> Any:

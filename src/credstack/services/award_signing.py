@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from credstack.domain.awards import AwardRequest, Recipient
+from credstack.domain.awards import Assessment, AwardRequest, EvidenceItem, Recipient, ResultValue
 from credstack.domain.errors import WorkerError
 from credstack.ob.awards_v3p0 import CredentialTemplate
 from credstack.services.status import PendingSlot, StatusLinks, StatusSlot
@@ -73,6 +73,9 @@ class SigningRow:
             request.source_id,
             slot_fields,
             links,
+            request.evidence,
+            request.results,
+            request.assessment,
         )
         return (_signing_row, flat)
 
@@ -98,12 +101,15 @@ def _signing_row(
     source_id: str | None,
     slot: tuple[Any, ...] | None,
     links: tuple[tuple[tuple[str, str], ...], bool] | None,
+    evidence: tuple[EvidenceItem, ...] = (),
+    results: tuple[ResultValue, ...] = (),
+    assessment: Assessment | None = None,
 ) -> SigningRow:
     """A ``SigningRow`` from its flat pickled form (``SigningRow.__reduce__``)."""
     recipient = Recipient(email=email, did=did, name=name)
     request = AwardRequest(
         achievement_id, recipient, narrative, evidence_url, result, result_id, valid_until,
-        source_id,
+        source_id, evidence, results, assessment,
     )  # fmt: skip
     place: PendingSlot | StatusSlot | None = None
     if slot is not None:

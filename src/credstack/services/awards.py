@@ -16,7 +16,14 @@ from concurrent.futures import Executor, Future
 from typing import Any
 
 from credstack.domain.achievements import AchievementVersion
-from credstack.domain.awards import Award, AwardRequest
+from credstack.domain.awards import (
+    Assessment,
+    Award,
+    AwardRequest,
+    EvidenceItem,
+    IdentityVerification,
+    ResultValue,
+)
 from credstack.domain.errors import ConflictError, InvalidInputError
 from credstack.domain.issuers import Issuer, SigningKeyRecord
 from credstack.domain.status import AuditEvent, StatusAction
@@ -308,29 +315,57 @@ def renew_award(
         )
     document = json.loads(old.credential)
     subject = document.get("credentialSubject", {})
-    evidence = document.get("evidence") or [{}]
-    results = subject.get("result") or [{}]
-    old_uri = subject.get("achievement", {}).get("id", "")
-    result_id = next(
-        (
-            rd.id
-            for rd in issued_under.spec.result_descriptions
-            if result_description_id(old_uri, rd.id) == results[0].get("resultDescription")
-        ),
-        None,
-    )
     request = AwardRequest(
         achievement_id=old.achievement_id,
         recipient=old.recipient,
         narrative=subject.get("narrative"),
-        evidence_url=evidence[0].get("id"),
-        result=results[0].get("value"),
-        result_id=result_id,
         valid_until=valid_until,
         source_id=f"renewal-of:{old.id}",
+        evidence=_evidence_of(document),
+        results=_results_of(subject, issued_under),
+        assessment=_assessment_of(subject),
     )
     event = AuditEvent(deps.clock.now(), actor, StatusAction.RENEW, old.id, "renewed")
     return issue_award(deps, request, renewed_from=old.id, audit=event)
+
+
+def _evidence_of(document: dict[str, Any]) -> tuple[EvidenceItem, ...]:
+    """The evidence of an issued credential, to be carried into its successor."""
+    found = document.get("evidence") or []
+    return tuple(
+        EvidenceItem(
+            name=item.get("name"),
+            description=item.get("description"),
+            url=item.get("id"),
+            genre=item.get("genre"),
+            narrative=item.get("narrative"),
+        )
+        for item in (found if isinstance(found, list) else [found])
+        if isinstance(item, dict)
+    )
+
+
+def _results_of(
+    subject: dict[str, Any], issued_under: AchievementVersion
+) -> tuple[ResultValue, ...]:
+    """The results of an issued credential, each matched again to its result description."""
+    uri = subject.get("achievement", {}).get("id", "")
+    by_id = {
+        result_description_id(uri, rd.id): rd.id for rd in issued_under.spec.result_descriptions
+    }
+    found = subject.get("result") or []
+    return tuple(
+        ResultValue(by_id.get(result.get("resultDescription", ""), ""), str(result["value"]))
+        for result in (found if isinstance(found, list) else [found])
+        if isinstance(result, dict) and "value" in result
+    )
+
+
+def _assessment_of(subject: dict[str, Any]) -> Assessment | None:
+    record = subject.get("assessmentRecord")
+    if not isinstance(record, dict):
+        return None
+    return Assessment(record["supervision"], IdentityVerification(record["identityVerification"]))
 
 
 def list_awards(

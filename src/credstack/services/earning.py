@@ -232,6 +232,11 @@ def _settle_one(deps: ServiceDeps, enrolment_id: str) -> Award | None:
     return award
 
 
+#: what an offering that says nothing of its assessment records: online, unsupervised, and
+#: the learner known by the confirmed e-mail address of their account
+_UNSUPERVISED = Assessment("unsupervised-without-identity-verification", IdentityVerification.EMAIL)
+
+
 def _award_request(standing: Standing, email: str) -> AwardRequest:
     assert standing.progress is not None
     cited = standing.progress.met_outcomes(standing.outcomes)
@@ -242,8 +247,7 @@ def _award_request(standing: Standing, email: str) -> AwardRequest:
         source_id=f"enrolment:{standing.enrolment.id}",
         evidence=tuple(item for outcome in cited for item in outcome.evidence),
         results=tuple(result for outcome in cited for result in outcome.results),
-        assessment=offering.assessment
-        or Assessment(supervised=False, identity_verification=IdentityVerification.EMAIL),
+        assessment=offering.assessment or _UNSUPERVISED,
     )
 
 

@@ -12,7 +12,13 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from credstack.domain.errors import ConflictError, NotFoundError, PermissionDeniedError
+from credstack.domain.awards import Assessment
+from credstack.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from credstack.domain.offerings import (
     Enrolment,
     EnrolmentAction,
@@ -25,7 +31,9 @@ from credstack.domain.offerings import (
     check_offering,
     decide,
 )
+from credstack.domain.requirements import LeafKind, Node, leaves
 from credstack.services.deps import ServiceDeps
+from credstack.services.earning import settle
 from credstack.services.ports import UnitOfWork
 
 __all__ = [
@@ -50,7 +58,7 @@ __all__ = [
 class OfferingChanges:
     """What an offering is made with, or (for an update) what changes: ``None`` leaves a
     field as it is; ``clear`` names fields to empty (``starts_at``, ``ends_at``, ``capacity``,
-    ``price``, ``title``)."""
+    ``price``, ``title``, ``requirements``, ``assessment``)."""
 
     mode: OfferingMode | None = None
     title: str | None = None
@@ -59,6 +67,8 @@ class OfferingChanges:
     capacity: int | None = None
     price: Price | None = None
     invitation_codes: tuple[str, ...] | None = None
+    requirements: Node | None = None
+    assessment: Assessment | None = None
     clear: frozenset[str] = frozenset()
 
 
@@ -73,15 +83,34 @@ def _published(uow: UnitOfWork, issuer_id: str, achievement_id: str) -> None:
         raise ConflictError(f"'{achievement_id}' is not published: publish it before offering it")
 
 
+_SETTABLE = (
+    *("mode", "title", "starts_at", "ends_at", "capacity", "price"),
+    *("requirements", "assessment"),
+)
+_CLEARABLE = {"starts_at", "ends_at", "capacity", "price", "title", "requirements", "assessment"}
+
+
+def _known_parts(uow: UnitOfWork, issuer_id: str, tree: Node | None) -> None:
+    """Every quiz the requirements name is one of the organisation's: a typo would leave an
+    offering nobody can complete."""
+    if tree is None:
+        return
+    for leaf in leaves(tree):
+        if leaf.kind is LeafKind.QUIZ:
+            quiz = uow.quizzes.find(leaf.ref)
+            if quiz is None or quiz.issuer_id != issuer_id:
+                raise InvalidInputError(
+                    f"requirement '{leaf.id}': the organisation has no quiz '{leaf.ref}'"
+                )
+
+
 def _apply(offering: Offering, changes: OfferingChanges) -> Offering:
     values = {
-        name: getattr(changes, name)
-        for name in ("mode", "title", "starts_at", "ends_at", "capacity", "price")
-        if getattr(changes, name) is not None
+        name: getattr(changes, name) for name in _SETTABLE if getattr(changes, name) is not None
     }
     if changes.invitation_codes is not None:
         values["invitation_codes"] = changes.invitation_codes
-    for name in changes.clear & {"starts_at", "ends_at", "capacity", "price", "title"}:
+    for name in changes.clear & _CLEARABLE:
         values[name] = None
     return check_offering(dataclasses.replace(offering, **values))
 
@@ -102,6 +131,7 @@ def create_offering(
     offering = _apply(base, changes)
     with deps.uow() as uow:
         _published(uow, issuer_id, achievement_id)
+        _known_parts(uow, issuer_id, offering.requirements)
         uow.offerings.add(offering)
         uow.commit()
     return offering
@@ -131,14 +161,21 @@ def list_offerings(deps: ServiceDeps, issuer_id: str) -> list[Offering]:
 def update_offering(
     deps: ServiceDeps, issuer_id: str, offering_id: str, changes: OfferingChanges
 ) -> Offering:
-    """The offering changed; ``ConflictError`` for a closed one."""
+    """The offering changed; ``ConflictError`` for a closed one. New requirements are
+    applied to everyone enrolled: those who now meet them get the credential."""
     with deps.uow() as uow:
         offering = _own(uow, issuer_id, offering_id, lock=True)
         if offering.closed_at is not None:
             raise ConflictError("the offering is closed")
         changed = _apply(offering, changes)
+        _known_parts(uow, issuer_id, changed.requirements)
         uow.offerings.update(changed)
+        due: list[str] = []
+        if changed.requirements != offering.requirements and changed.requirements is not None:
+            due = [e.id for e in uow.offerings.enrolments(offering_id) if e.award_id is None]
+            uow.offerings.mark_due(due, deps.clock.now())
         uow.commit()
+    settle(deps, due)
     return changed
 
 

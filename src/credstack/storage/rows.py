@@ -536,8 +536,8 @@ class OfferingRow(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     #: ``domain.requirements.requirements_data`` of the tree, or none
     requirements: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    supervised: Mapped[bool | None] = mapped_column(Boolean)
-    identity_verification: Mapped[str | None] = mapped_column(String(16))
+    supervision: Mapped[str | None] = mapped_column(String(64))
+    identity_verification: Mapped[str | None] = mapped_column(String(32))
 
 
 class EnrolmentRow(Base):

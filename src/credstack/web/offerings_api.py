@@ -14,8 +14,11 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from credstack.domain.accounts import Principal
+from credstack.domain.achievements import Supervision
+from credstack.domain.awards import Assessment, IdentityVerification
 from credstack.domain.errors import InvalidInputError
 from credstack.domain.offerings import EnrolmentStatus, Offering, OfferingMode, Price
+from credstack.domain.requirements import parse_requirements, requirements_data
 from credstack.services.accounts import require
 from credstack.services.offerings import (
     OfferingChanges,
@@ -34,10 +37,14 @@ __all__ = ["offering_out", "router"]
 
 router = APIRouter(prefix="/api/v1/organisations/{issuer_id}/offerings", tags=["Issuer API"])
 
-Clearable = Literal["title", "startsAt", "endsAt", "capacity", "price"]
+Clearable = Literal[
+    "title", "startsAt", "endsAt", "capacity", "price", "requirements", "assessment"
+]
 _FIELD = {"title": "title", "startsAt": "starts_at", "endsAt": "ends_at"} | {
     "capacity": "capacity",
     "price": "price",
+    "requirements": "requirements",
+    "assessment": "assessment",
 }
 
 
@@ -46,6 +53,16 @@ class PriceIn(BaseModel):
 
     amount: str = Field(max_length=32, description="a decimal, e.g. 120.00")
     currency: str = Field(max_length=3, description="ISO 4217, e.g. EUR")
+
+
+class AssessmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    supervision: Supervision = Field(description="the EU element, as on a definition")
+    identity_verification: IdentityVerification = Field(
+        alias="identityVerification",
+        description="none, email, online-document or onsite-document; agreeing with supervision",
+    )
 
 
 class OfferingFields(BaseModel):
@@ -59,6 +76,14 @@ class OfferingFields(BaseModel):
     price: PriceIn | None = Field(default=None, description="shown to learners; not charged")
     invitation_codes: list[str] | None = Field(
         default=None, alias="invitationCodes", max_length=1000
+    )
+    requirements: dict[str, Any] | None = Field(
+        default=None,
+        description="what a learner must do: quiz, evidence and external leaves combined with "
+        "all_of / any_of (docs/earning.md); met, the credential is issued by itself",
+    )
+    assessment: AssessmentIn | None = Field(
+        default=None, description="how the assessment is supervised and identity verified"
     )
 
     def changes(self, clear: frozenset[str] = frozenset()) -> OfferingChanges:
@@ -74,6 +99,12 @@ class OfferingFields(BaseModel):
             capacity=self.capacity,
             price=Price(self.price.amount, self.price.currency) if self.price else None,
             invitation_codes=None if codes is None else tuple(codes),
+            requirements=None
+            if self.requirements is None
+            else parse_requirements(self.requirements),
+            assessment=None
+            if self.assessment is None
+            else Assessment(self.assessment.supervision, self.assessment.identity_verification),
             clear=clear,
         )
 
@@ -111,6 +142,15 @@ def offering_out(offering: Offering, report: OfferingReport | None = None) -> di
         "invitationCodes": list(offering.invitation_codes),
         "createdAt": offering.created_at.isoformat(),
         "closedAt": _iso(offering.closed_at),
+        "requirements": None
+        if offering.requirements is None
+        else requirements_data(offering.requirements),
+        "assessment": None
+        if offering.assessment is None
+        else {
+            "supervision": offering.assessment.supervision,
+            "identityVerification": offering.assessment.identity_verification.value,
+        },
     }
     if report is not None:
         out["counts"] = {

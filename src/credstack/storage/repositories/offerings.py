@@ -47,8 +47,8 @@ def _offering(row: OfferingRow) -> Offering:
         closed_at=row.closed_at,
         requirements=None if row.requirements is None else parse_requirements(row.requirements),
         assessment=None
-        if row.supervised is None or row.identity_verification is None
-        else Assessment(row.supervised, IdentityVerification(row.identity_verification)),
+        if row.supervision is None or row.identity_verification is None
+        else Assessment(row.supervision, IdentityVerification(row.identity_verification)),
     )
 
 
@@ -76,7 +76,7 @@ def _values(offering: Offering) -> dict[str, object]:
         "requirements": None
         if offering.requirements is None
         else requirements_data(offering.requirements),
-        "supervised": offering.assessment.supervised if offering.assessment else None,
+        "supervision": offering.assessment.supervision if offering.assessment else None,
         "identity_verification": offering.assessment.identity_verification.value
         if offering.assessment
         else None,

@@ -19,8 +19,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("offerings") as batch:
         batch.add_column(sa.Column("requirements", sa.JSON(), nullable=True))
-        batch.add_column(sa.Column("supervised", sa.Boolean(), nullable=True))
-        batch.add_column(sa.Column("identity_verification", sa.String(length=16), nullable=True))
+        batch.add_column(sa.Column("supervision", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("identity_verification", sa.String(length=32), nullable=True))
     with op.batch_alter_table("enrolments") as batch:
         batch.add_column(sa.Column("award_id", sa.String(length=36), nullable=True))
         batch.add_column(sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True))
@@ -40,5 +40,5 @@ def downgrade() -> None:
         batch.drop_column("award_id")
     with op.batch_alter_table("offerings") as batch:
         batch.drop_column("identity_verification")
-        batch.drop_column("supervised")
+        batch.drop_column("supervision")
         batch.drop_column("requirements")
