@@ -1267,21 +1267,20 @@ class MemoryOfferingRepository:
         found = [e for e in self._store.enrolments.values() if e.check_due_at is not None]
         return sorted(found, key=lambda e: (e.check_due_at or e.created_at, e.id))[:limit]
 
-    def settle(
-        self,
-        enrolment_id: str,
-        *,
-        seen_due_at: dt.datetime,
-        award_id: str | None = None,
-        completed_at: dt.datetime | None = None,
-    ) -> bool:
+    def clear_due(self, enrolment_id: str, seen_due_at: dt.datetime) -> bool:
         found = self._store.enrolments.get(enrolment_id)
         if found is None or found.check_due_at != seen_due_at:
             return False
-        changes: dict[str, object] = {"check_due_at": None}
-        if award_id is not None:
-            changes |= {"award_id": award_id, "completed_at": completed_at}
-        self._store.enrolments[enrolment_id] = dataclasses.replace(found, **changes)  # type: ignore[arg-type]
+        self._store.enrolments[enrolment_id] = dataclasses.replace(found, check_due_at=None)
+        return True
+
+    def record_award(self, enrolment_id: str, award_id: str, at: dt.datetime) -> bool:
+        found = self._store.enrolments.get(enrolment_id)
+        if found is None or found.award_id is not None:
+            return False
+        self._store.enrolments[enrolment_id] = dataclasses.replace(
+            found, award_id=award_id, completed_at=at, check_due_at=None
+        )
         return True
 
     def places_held(self, offering_id: str) -> int:

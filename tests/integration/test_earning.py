@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -328,3 +330,61 @@ def test_a_pending_learner_earns_nothing(client: TestClient, earn: ServiceDeps) 
     assert enrolment.status is EnrolmentStatus.PENDING
     take_quiz(earn, user_id, right=True)
     assert award_of(earn, enrolment.id) is None
+
+
+def _due_without_settling(
+    deps: ServiceDeps, offering_id: str, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """A learner passes the quiz and the process "dies" right after the commit: the
+    enrolment is left due. Returns its id."""
+    user_id = learner(deps)
+    enrolment = enrol(deps, user_id, offering_id)
+    with monkeypatch.context() as patched:
+        patched.setattr("credstack.services.quizzes.settle", lambda _, ids: [])
+        take_quiz(deps, user_id, right=True)
+    with deps.uow() as uow:
+        assert uow.offerings.enrolment(enrolment.id).check_due_at is not None
+    return enrolment.id
+
+
+def test_the_servers_settler_finishes_an_award_within_seconds(
+    client: TestClient, earn: ServiceDeps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enrolment_id = _due_without_settling(earn, offer(client)["id"], monkeypatch)
+    app = create_app(earn, run_jobs=False, dispatch_webhooks=False, settle_earnings=True)
+    with TestClient(app):
+        deadline = time.monotonic() + 15
+        while award_of(earn, enrolment_id) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert award_of(earn, enrolment_id) is not None
+
+
+def test_settlers_racing_for_one_enrolment_issue_one_credential_and_one_mail(
+    client: TestClient,
+    earn: ServiceDeps,
+    inbox_and_port: tuple[Inbox, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    enrolment_id = _due_without_settling(earn, offer(client)["id"], monkeypatch)
+    start = threading.Barrier(3)
+    issued: list[int] = []
+
+    def settler() -> None:
+        start.wait()
+        issued.append(len(settle(earn, [enrolment_id])))
+
+    threads = [threading.Thread(target=settler) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(issued) == [0, 0, 1]
+    with earn.uow() as uow:
+        assert len(list(uow.awards.list(achievement_id="lab-safety"))) == 1
+        completes = [
+            e for e in uow.offerings.events(enrolment_id) if e.action is EnrolmentAction.COMPLETE
+        ]
+    assert len(completes) == 1
+    inbox_and_port[0].wait(1)
+    time.sleep(0.5)
+    assert len(inbox_and_port[0].messages) == 1

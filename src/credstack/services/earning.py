@@ -213,21 +213,22 @@ def _settle_one(deps: ServiceDeps, enrolment_id: str) -> Award | None:
         standing = standing_of(uow, deps, enrolment)
         email = uow.accounts.user(enrolment.user_id).email
         if standing.progress is None or not standing.progress.met:
-            uow.offerings.settle(enrolment.id, seen_due_at=enrolment.check_due_at)
+            uow.offerings.clear_due(enrolment.id, enrolment.check_due_at)
             uow.commit()
             return None
         request = _award_request(standing, email)
     award = _issue(deps, request)
     now = deps.clock.now()
     with deps.uow() as uow:
-        # the mark is cleared only if nothing changed meanwhile (else: looked at again)
-        uow.offerings.settle(
-            enrolment.id, seen_due_at=enrolment.check_due_at, award_id=award.id, completed_at=now
-        )
-        uow.offerings.append_event(
-            EnrolmentEvent(now, "earning", enrolment.id, EnrolmentAction.COMPLETE, award.id)
-        )
+        # of settlers racing for one enrolment, one records it, logs it and tells the learner
+        recorded = uow.offerings.record_award(enrolment.id, award.id, now)
+        if recorded:
+            uow.offerings.append_event(
+                EnrolmentEvent(now, "earning", enrolment.id, EnrolmentAction.COMPLETE, award.id)
+            )
         uow.commit()
+    if not recorded:
+        return None
     _tell(deps, standing, award, email)
     return award
 

@@ -584,16 +584,13 @@ class OfferingRepository(Protocol):
         """At most ``limit`` enrolments marked due, the longest waiting first."""
         ...
 
-    def settle(
-        self,
-        enrolment_id: str,
-        *,
-        seen_due_at: dt.datetime,
-        award_id: str | None = None,
-        completed_at: dt.datetime | None = None,
-    ) -> bool:
-        """Clear the mark, and record the credential earned when there is one, provided the
-        mark is still ``seen_due_at`` (a change since then keeps it due): whether it was."""
+    def clear_due(self, enrolment_id: str, seen_due_at: dt.datetime) -> bool:
+        """Clear the mark if it is still ``seen_due_at`` (a change since keeps it due)."""
+        ...
+
+    def record_award(self, enrolment_id: str, award_id: str, at: dt.datetime) -> bool:
+        """Record the credential earned, and clear the mark, unless one is recorded already:
+        whether this call recorded it (only one of several settlers does)."""
         ...
 
     def places_held(self, offering_id: str) -> int:

@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from credstack.adapters.earning_settler import EarningSettler
 from credstack.adapters.http_fetcher import HttpFetcher
 from credstack.adapters.webhook_dispatcher import WebhookDispatcher
 from credstack.adapters.webhook_sender import HttpWebhookSender
@@ -80,6 +81,7 @@ def create_app(
     run_jobs: bool = True,
     webhook_sender: WebhookSender | None = None,
     dispatch_webhooks: bool = True,
+    settle_earnings: bool | None = None,
     privacy_policy_url: str | None = None,
     terms_of_service_url: str | None = None,
 ) -> FastAPI:
@@ -91,10 +93,14 @@ def create_app(
     ``job_runner`` (by default one over ``deps``) issues the award jobs submitted to any server
     process (``run_jobs=False``: this one runs none; another process's runner, or a test, does),
     and a background thread sends due webhook deliveries with ``webhook_sender`` (the HTTP
-    sender by default; ``dispatch_webhooks=False`` leaves that to the caller)."""
+    sender by default; ``dispatch_webhooks=False`` leaves that to the caller), and another
+    settles enrolments whose progress changed (``settle_earnings``: by default as
+    ``run_jobs``), finishing an automatic award a request left undone."""
     runner = job_runner or JobRunner(deps)
     sender = webhook_sender or HttpWebhookSender(allow_local=deps.webhooks_allow_local)
     dispatcher = WebhookDispatcher(deps, sender) if dispatch_webhooks else None
+    settles = run_jobs if settle_earnings is None else settle_earnings
+    settler = EarningSettler(deps) if settles else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -102,10 +108,14 @@ def create_app(
             runner.start()
         if dispatcher is not None:
             dispatcher.start()
+        if settler is not None:
+            settler.start()
         try:
             yield
         finally:
-            # both wait for the work under way (a batch, an attempt): off the event loop
+            # each waits for the work under way (a batch, an attempt): off the event loop
+            if settler is not None:
+                await asyncio.to_thread(settler.stop)
             if dispatcher is not None:
                 await asyncio.to_thread(dispatcher.stop)
             if run_jobs:

@@ -205,21 +205,20 @@ class SqlOfferingRepository:
         )
         return [_enrolment(row) for row in rows]
 
-    def settle(
-        self,
-        enrolment_id: str,
-        *,
-        seen_due_at: dt.datetime,
-        award_id: str | None = None,
-        completed_at: dt.datetime | None = None,
-    ) -> bool:
-        values: dict[str, object] = {"check_due_at": None}
-        if award_id is not None:
-            values |= {"award_id": award_id, "completed_at": completed_at}
+    def clear_due(self, enrolment_id: str, seen_due_at: dt.datetime) -> bool:
         result = self._session.execute(
             update(EnrolmentRow)
             .where(EnrolmentRow.id == enrolment_id, EnrolmentRow.check_due_at == seen_due_at)
-            .values(**values)
+            .values(check_due_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def record_award(self, enrolment_id: str, award_id: str, at: dt.datetime) -> bool:
+        result = self._session.execute(
+            update(EnrolmentRow)
+            .where(EnrolmentRow.id == enrolment_id, EnrolmentRow.award_id.is_(None))
+            .values(award_id=award_id, completed_at=at, check_due_at=None)
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
