@@ -388,3 +388,50 @@ def test_settlers_racing_for_one_enrolment_issue_one_credential_and_one_mail(
     inbox_and_port[0].wait(1)
     time.sleep(0.5)
     assert len(inbox_and_port[0].messages) == 1
+
+
+def test_my_learning_lists_each_requirement_and_the_provider_sees_progress(
+    earn: ServiceDeps, client: TestClient
+) -> None:
+    two = {
+        "id": "all",
+        "title": "Everything",
+        "all_of": [
+            {"id": "safety-quiz", "quiz": "safety", "title": "Lab safety quiz"},
+            {"id": "lab-hours", "external": "moodle", "title": "Lab hours"},
+        ],
+    }
+    offering = offer(client, requirements=two)
+    user_id = learner(earn)
+    enrol(earn, user_id, offering["id"])
+    page = TestClient(client.app)
+    form = page.get("/login").text
+    csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    signed = page.post(
+        "/login",
+        data={"email": "lea@example.org", "password": "correct horse battery", "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text
+    before = page.get("/learning").text
+    assert "Requirements: 0 of 2 done" in before
+    assert '<a href="/quizzes/acme/safety">Lab safety quiz</a>' in before
+    assert "(reported by moodle)" in before
+
+    take_quiz(earn, user_id, right=True)
+    after = page.get("/learning").text
+    assert "Requirements: 1 of 2 done" in after
+    assert "2 of 2 points (100%), passed" in after
+    assert '<a href="/quizzes/acme/safety">' not in after  # done: nothing to follow
+
+    # the owner's view of the offering: one in progress, one of two met
+    owner = TestClient(client.app)
+    form = owner.get("/login").text
+    csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    owner.post(
+        "/login",
+        data={"email": "owner@acme.example", "password": "correct horse battery", "csrf": csrf},
+    )
+    view = owner.get(f"/account/acme/offerings/{offering['id']}").text
+    assert "<dt>In progress</dt><dd>1</dd>" in view
+    assert "1 of 2 requirements met" in view

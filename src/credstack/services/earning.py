@@ -75,6 +75,21 @@ class Standing:
     progress: Progress | None
     outcomes: Mapping[str, Outcome]
 
+    def steps(self) -> list[tuple[Leaf, bool, Outcome | None]]:
+        """Every requirement in order: met or not, and its outcome so far (what a learner's
+        page lists, each with what to do next)."""
+        if self.offering.requirements is None:
+            return []
+        found = []
+        for leaf in leaves(self.offering.requirements):
+            outcome = self.outcomes.get(leaf.id)
+            found.append((leaf, outcome is not None and outcome.met, outcome))
+        return found
+
+    @property
+    def done(self) -> int:
+        return sum(1 for _, met, _ in self.steps() if met)
+
 
 def mark_progress(
     uow: UnitOfWork,

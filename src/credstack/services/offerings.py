@@ -33,7 +33,7 @@ from credstack.domain.offerings import (
 )
 from credstack.domain.requirements import LeafKind, Node, leaves
 from credstack.services.deps import ServiceDeps
-from credstack.services.earning import settle
+from credstack.services.earning import Standing, settle, standing_of
 from credstack.services.ports import UnitOfWork
 
 __all__ = [
@@ -262,6 +262,18 @@ class ReportRow:
     email: str
     #: the credential of the offering's achievement issued to the learner's e-mail, if any
     award_id: str | None
+    #: how far the learner is with the requirements (``None`` when there are none)
+    standing: Standing | None = None
+
+    @property
+    def started(self) -> bool:
+        """Enrolled, not finished, and something recorded toward the requirements."""
+        return (
+            self.enrolment.status is EnrolmentStatus.ENROLLED
+            and self.award_id is None
+            and self.standing is not None
+            and bool(self.standing.outcomes)
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -274,6 +286,11 @@ class OfferingReport:
 
     def count(self, status: EnrolmentStatus) -> int:
         return sum(1 for row in self.rows if row.enrolment.status is status)
+
+    @property
+    def in_progress(self) -> int:
+        """Enrolled learners who have begun (something recorded) but not finished."""
+        return sum(1 for row in self.rows if row.started)
 
     @property
     def completed(self) -> int:
@@ -298,8 +315,17 @@ def offering_report(deps: ServiceDeps, issuer_id: str, offering_id: str) -> Offe
         for enrolment in uow.offerings.enrolments(offering_id):
             user = uow.accounts.user(enrolment.user_id)
             award = uow.awards.by_recipient(offering.achievement_id, user.email)
-            rows.append(ReportRow(enrolment, user.name, user.email, award.id if award else None))
+            standing = _standing(uow, deps, enrolment)
+            row = ReportRow(enrolment, user.name, user.email, award.id if award else None, standing)
+            rows.append(row)
     return OfferingReport(offering, name, rows)
+
+
+def _standing(uow: UnitOfWork, deps: ServiceDeps, enrolment: Enrolment) -> Standing | None:
+    if enrolment.status is not EnrolmentStatus.ENROLLED:
+        return None
+    standing = standing_of(uow, deps, enrolment)
+    return None if standing.progress is None else standing
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -311,6 +337,9 @@ class LearningItem:
     achievement_name: str
     issuer_name: str
     award_id: str | None
+    #: each requirement, met or not, and what is left (``None``: the offering has none, or
+    #: the learner is not enrolled yet)
+    standing: Standing | None = None
 
 
 def learning_of(deps: ServiceDeps, user_id: str) -> list[LearningItem]:
@@ -330,6 +359,7 @@ def learning_of(deps: ServiceDeps, user_id: str) -> list[LearningItem]:
                     name,
                     uow.issuers.get(offering.issuer_id).name,
                     award.id if award else None,
+                    _standing(uow, deps, enrolment),
                 )
             )
     return items
