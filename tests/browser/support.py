@@ -101,21 +101,16 @@ def axe_script() -> Path:
     return found
 
 
-def _describe(violation: dict[str, Any]) -> str:
+def _describe(scheme: str, violation: dict[str, Any]) -> str:
     targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
     shown = "; ".join(targets[:5]) + (f"; and {len(targets) - 5} more" if len(targets) > 5 else "")
     return (
-        f"- {violation['id']} ({violation['impact']}): {violation['help']}\n"
+        f"- {violation['id']} ({violation['impact']}, {scheme} scheme): {violation['help']}\n"
         f"  at: {shown}\n  see: {violation['helpUrl']}"
     )
 
 
-def assert_accessible(page: Page, *, what: str | None = None) -> None:
-    """Run axe-core on the page as it is now (WCAG 2.x A and AA rules, and axe's best
-    practices); fail on every violation of impact serious or critical, listing each rule's
-    id, what it asks for and the elements at fault."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(axe_script()))
+def _violations(page: Page) -> list[dict[str, Any]]:
     results = page.evaluate(
         """async () => await window.axe.run(document, {
                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
@@ -123,11 +118,33 @@ def assert_accessible(page: Page, *, what: str | None = None) -> None:
                resultTypes: ['violations'],
            })"""
     )
-    failing = [v for v in results["violations"] if v.get("impact") in FAILING_IMPACTS]
-    if failing:
-        listed = "\n".join(_describe(v) for v in failing)
+    return [v for v in results["violations"] if v.get("impact") in FAILING_IMPACTS]
+
+
+def assert_accessible(page: Page, *, what: str | None = None) -> None:
+    """Run axe-core on the page as it is now (WCAG 2.x A and AA rules, and axe's best
+    practices), in the light and in the dark colour scheme (the pages follow the reader's);
+    fail on every violation of impact serious or critical, listing each rule's id, what it
+    asks for and the elements at fault. The page is left in the light scheme."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe_script()))
+    found: list[tuple[str, dict[str, Any]]] = []
+    seen: set[tuple[str, str]] = set()
+    try:
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            for violation in _violations(page):
+                # a fault of the markup shows in both schemes: told once, as the light one's
+                key = (violation["id"], str([node["target"] for node in violation["nodes"]]))
+                if key not in seen:
+                    seen.add(key)
+                    found.append((scheme, violation))
+    finally:
+        page.emulate_media(color_scheme="light")
+    if found:
+        listed = "\n".join(_describe(scheme, v) for scheme, v in found)
         raise AssertionError(
-            f"{what or page.url}: {len(failing)} serious or critical accessibility "
+            f"{what or page.url}: {len(found)} serious or critical accessibility "
             f"violation(s) found by axe-core:\n{listed}"
         )
 
