@@ -42,7 +42,7 @@ _NPM_CI_TIMEOUT = 300
 #: the impacts that fail a page; "minor" and "moderate" ones are left to review
 FAILING_IMPACTS = frozenset({"serious", "critical"})
 #: Tab presses before giving up on reaching an element (the pages have far fewer stops)
-MAX_TABS = 80
+MAX_TABS = 40
 
 
 def _unavailable(reason: str) -> NoReturn:
