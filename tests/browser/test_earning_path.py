@@ -10,7 +10,6 @@ the rest, as a learner would.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
@@ -82,18 +81,13 @@ def offer_quiz_course(deps: ServiceDeps) -> Offering:
     publish_achievement(deps, ACHIEVEMENT)
     _, quiz = parse_quiz(QUIZ)
     create_quiz(deps, ORG, quiz, actor="test-setup")
-    offering = create_offering(
-        deps, ORG, ACHIEVEMENT, OfferingChanges(mode=OfferingMode.OPEN, title="Spring 2027")
-    )
     requirements = parse_requirements(
         {"id": "all", "all_of": [{"id": "quiz", "quiz": QUIZ_ID, "title": "Lab safety check"}]}
     )
-    # the issuer API for requirements is still being written: set them on the offering itself
-    with deps.uow() as uow:
-        offering = dataclasses.replace(offering, requirements=requirements)
-        uow.offerings.update(offering)
-        uow.commit()
-    return offering
+    changes = OfferingChanges(
+        mode=OfferingMode.OPEN, title="Spring 2027", requirements=requirements
+    )
+    return create_offering(deps, ORG, ACHIEVEMENT, changes)
 
 
 def sign_up_and_confirm(page: Page, site: Site, *, name: str, email: str) -> None:
@@ -136,9 +130,9 @@ def test_a_learner_signs_up_enrols_passes_the_quiz_and_gets_the_credential(
     expect(enrolment).to_contain_text("not awarded yet")
     assert_accessible(page, what="My learning, enrolled")
 
-    # "My learning" lists no requirements yet (nor links to them): the quiz is opened by its
-    # address. Once it links them, click the link here instead.
-    page.goto(f"/quizzes/{ORG}/{QUIZ_ID}")
+    expect(enrolment).to_contain_text("Requirements: 0 of 1 done")
+    enrolment.get_by_role("link", name="Lab safety check").click()
+    expect(page).to_have_url(re.compile(f"/quizzes/{ORG}/{QUIZ_ID}$"))
     assert_accessible(page, what="the quiz page")
     start = page.get_by_role("button", name="Start an attempt")
     tab_to(page, start)
