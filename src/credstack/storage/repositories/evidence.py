@@ -126,6 +126,12 @@ class SqlEvidenceRepository:
 
     def add_submission(self, submission: Submission, content: bytes | None) -> None:
         self._session.add(EvidenceSubmissionRow(**submission_columns(submission)))
+        # the unique (offering, requirement, user, version) fails here, not at commit
+        try:
+            self._session.flush()
+        except IntegrityError:
+            self._session.rollback()
+            raise ConflictError("another submission was made at the same time") from None
         if submission.file is not None and content is not None:
             self._session.add(
                 EvidenceFileRow(
@@ -137,12 +143,6 @@ class SqlEvidenceRepository:
                     content=content,
                 )
             )
-        # the unique (offering, requirement, user, version) fails here, not at commit
-        try:
-            self._session.flush()
-        except IntegrityError:
-            self._session.rollback()
-            raise ConflictError("another submission was made at the same time") from None
 
     def _files(self, ids: Collection[str]) -> dict[str, EvidenceFile]:
         if not ids:
