@@ -27,6 +27,7 @@ from credstack.domain.achievements import AchievementVersion, Status
 from credstack.domain.award_jobs import AwardJob, JobStatus, Outcome, ReportLine
 from credstack.domain.awards import Award
 from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from credstack.domain.evidence import EvidenceEvent, Rubric, Submission, SubmissionState
 from credstack.domain.issuers import Issuer, SigningKeyRecord
 from credstack.domain.oauth import (
     AuthorizationCode,
@@ -131,6 +132,13 @@ class _Store:
     quiz_attempts: dict[str, Attempt] = dataclasses.field(default_factory=dict)
     #: (row id, event), in insertion order
     quiz_events: list[tuple[int, QuizEvent]] = dataclasses.field(default_factory=list)
+    rubrics: dict[str, Rubric] = dataclasses.field(default_factory=dict)
+    #: submission id → (submission, its file's bytes)
+    submissions: dict[str, tuple[Submission, bytes | None]] = dataclasses.field(
+        default_factory=dict
+    )
+    #: (row id, event), in insertion order
+    evidence_events: list[tuple[int, EvidenceEvent]] = dataclasses.field(default_factory=list)
     offerings: dict[str, Offering] = dataclasses.field(default_factory=dict)
     enrolments: dict[str, Enrolment] = dataclasses.field(default_factory=dict)
     enrolment_events: list[EnrolmentEvent] = dataclasses.field(default_factory=list)
@@ -139,6 +147,7 @@ class _Store:
     next_status_list_id: int = 1
     next_audit_id: int = 1
     next_quiz_event_id: int = 1
+    next_evidence_event_id: int = 1
     #: bumped by every commit, to notice a snapshot that another commit overtook
     generation: int = 0
 
@@ -609,6 +618,7 @@ def _check_constraints(store: _Store) -> None:
     for email_token in store.email_tokens.values():
         _refers("user", email_token.user_id, store.users)
     _check_quizzes(store)
+    _check_evidence(store)
 
 
 def _check_quizzes(store: _Store) -> None:
@@ -622,6 +632,24 @@ def _check_quizzes(store: _Store) -> None:
     for _, event in store.quiz_events:
         _refers("quiz", event.quiz_id, store.quizzes)
         _refers("quiz attempt", event.attempt_id, store.quiz_attempts)
+
+
+def _check_evidence(store: _Store) -> None:
+    for rubric in store.rubrics.values():
+        _refers("issuer", rubric.issuer_id, store.issuers)
+    submissions = [submission for submission, _ in store.submissions.values()]
+    _unique(
+        "offering, requirement, user and version",
+        [(s.offering_id, s.requirement_id, s.user_id, s.version) for s in submissions],
+    )
+    for submission in submissions:
+        _refers("issuer", submission.issuer_id, store.issuers)
+        _refers("offering", submission.offering_id, store.offerings)
+        _refers("rubric", submission.rubric_id, store.rubrics)
+        _refers("user", submission.user_id, store.users)
+    for _, event in store.evidence_events:
+        _refers("rubric", event.rubric_id, store.rubrics)
+        _refers("submission", event.submission_id, store.submissions)
 
 
 class MemoryOAuthRepository:
@@ -959,6 +987,130 @@ class MemoryQuizRepository:
         return [event for _, event in rows]
 
 
+class MemoryEvidenceRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add_rubric(self, rubric: Rubric) -> None:
+        if rubric.id in self._store.rubrics:
+            raise ConflictError(f"conflicts with what is stored: duplicate rubric id {rubric.id}")
+        self._store.rubrics[rubric.id] = rubric
+
+    def rubric(self, rubric_id: str) -> Rubric | None:
+        return self._store.rubrics.get(rubric_id)
+
+    def replace_rubric(self, rubric: Rubric) -> None:
+        self._store.rubrics[rubric.id] = rubric
+
+    def rubrics_for(self, issuer_id: str) -> list[Rubric]:
+        return sorted(
+            (r for r in self._store.rubrics.values() if r.issuer_id == issuer_id),
+            key=lambda r: r.id,
+        )
+
+    def count_reviewed(self, rubric_id: str) -> int:
+        return sum(
+            1
+            for s, _ in self._store.submissions.values()
+            if s.rubric_id == rubric_id and s.state is not SubmissionState.SUBMITTED
+        )
+
+    def add_submission(self, submission: Submission, content: bytes | None) -> None:
+        key = (submission.offering_id, submission.requirement_id, submission.user_id)
+        if any(
+            (s.offering_id, s.requirement_id, s.user_id) == key and s.version == submission.version
+            for s, _ in self._store.submissions.values()
+        ):
+            raise ConflictError("another submission was made at the same time")
+        if submission.file is not None and content is not None:
+            digest = hashlib.sha256(content).hexdigest()
+            file = dataclasses.replace(submission.file, size=len(content), sha256=digest)
+            submission = dataclasses.replace(submission, file=file)
+        else:
+            submission, content = dataclasses.replace(submission, file=None), None
+        self._store.submissions[submission.id] = (submission, content)
+
+    def submission(self, submission_id: str) -> Submission | None:
+        found = self._store.submissions.get(submission_id)
+        return None if found is None else found[0]
+
+    def versions(self, offering_id: str, requirement_id: str, user_id: str) -> list[Submission]:
+        key = (offering_id, requirement_id, user_id)
+        return sorted(
+            (
+                s
+                for s, _ in self._store.submissions.values()
+                if (s.offering_id, s.requirement_id, s.user_id) == key
+            ),
+            key=lambda s: s.version,
+        )
+
+    def file_content(self, submission_id: str) -> bytes | None:
+        found = self._store.submissions.get(submission_id)
+        return None if found is None else found[1]
+
+    def review(self, submission: Submission) -> bool:
+        found = self._store.submissions.get(submission.id)
+        if found is None or found[0].state is not SubmissionState.SUBMITTED:
+            return False
+        stored, content = found
+        reviewed = dataclasses.replace(
+            stored,
+            state=submission.state,
+            reviewed_at=submission.reviewed_at,
+            reviewer=submission.reviewer,
+            levels=None if submission.levels is None else dict(submission.levels),
+            points=submission.points,
+            max_points=submission.max_points,
+            feedback=submission.feedback,
+        )
+        self._store.submissions[submission.id] = (reviewed, content)
+        return True
+
+    def queue(
+        self,
+        issuer_ids: Collection[str],
+        *,
+        state: SubmissionState | None = None,
+        offering_id: str | None = None,
+        requirement_id: str | None = None,
+        user_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[Submission], int]:
+        found = sorted(
+            (
+                s
+                for s, _ in self._store.submissions.values()
+                if s.issuer_id in issuer_ids
+                and (state is None or s.state is state)
+                and (offering_id is None or s.offering_id == offering_id)
+                and (requirement_id is None or s.requirement_id == requirement_id)
+                and (user_id is None or s.user_id == user_id)
+            ),
+            key=lambda s: (s.submitted_at, s.id),
+        )
+        return found[offset : offset + limit], len(found)
+
+    def record(self, event: EvidenceEvent) -> None:
+        self._store.evidence_events.append((self._store.next_evidence_event_id, event))
+        self._store.next_evidence_event_id += 1
+
+    def events(
+        self, rubric_id: str, submission_ids: Collection[str] | None = None
+    ) -> list[EvidenceEvent]:
+        rows = sorted(
+            (
+                row
+                for row in self._store.evidence_events
+                if row[1].rubric_id == rubric_id
+                and (submission_ids is None or row[1].submission_id in submission_ids)
+            ),
+            key=lambda row: (row[1].at, row[0]),
+        )
+        return [event for _, event in rows]
+
+
 # --- unit of work ----------------------------------------------------------------------------
 
 
@@ -977,6 +1129,7 @@ class MemoryUnitOfWork:
     oauth: MemoryOAuthRepository
     portfolio: MemoryPortfolioRepository
     quizzes: MemoryQuizRepository
+    evidence: MemoryEvidenceRepository
     offerings: MemoryOfferingRepository
     signups: MemorySignupRepository
 
@@ -1003,6 +1156,7 @@ class MemoryUnitOfWork:
         self.offerings = MemoryOfferingRepository(work)
         self.signups = MemorySignupRepository(work)
         self.quizzes = MemoryQuizRepository(work)
+        self.evidence = MemoryEvidenceRepository(work)
         return self
 
     def __exit__(

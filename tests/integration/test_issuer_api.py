@@ -4,6 +4,7 @@ kind of caller)."""
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -20,14 +21,18 @@ from credstack.domain.award_jobs import AwardItem
 from credstack.domain.awards import AwardRequest, Recipient
 from credstack.domain.offerings import OfferingMode
 from credstack.domain.quizzes import QuizSpec
+from credstack.domain.requirements import parse_requirements
+from credstack.domain.rubrics import RubricSpec
 from credstack.services.accounts import create_token, create_user, revoke_token, set_role
 from credstack.services.achievements import publish_achievement, save_achievement
 from credstack.services.award_jobs import submit_json_job
 from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
+from credstack.services.evidence import submit_evidence
 from credstack.services.issuers import create_issuer
 from credstack.services.offerings import OfferingChanges, create_offering, enrol
 from credstack.services.quizzes import create_quiz
+from credstack.services.rubrics import create_rubric
 from credstack.services.webhooks import register_webhook
 from credstack.vc import Verdict, verify
 from credstack.web import create_app
@@ -71,6 +76,7 @@ class World:
             "achievements:read",
             "achievements:write",
             "organisation:admin",
+            "evidence:review",
         }
         # https://localhost: accepted, and never reached (the sender refuses loopback)
         self.webhooks = {
@@ -102,9 +108,23 @@ class World:
         self.enrolments = {
             org: enrol(deps, learner.id, self.offerings[org].id) for org in ("acme", "globex")
         }
+        self.submission = self._submission(learner.id)
         self.job = submit_json_job(
             deps, "acme", "token", [AwardItem("acme-101", email="job@acme.example")]
         )
+
+    def _submission(self, learner_id: str) -> str:
+        """A submission waiting for review in acme: a rubric, an open offering whose
+        requirement is evidence scored by it, the learner enrolled and submitting."""
+        deps = self.deps
+        create_rubric(deps, "acme", RubricSpec.model_validate(RUBRIC), actor="test")
+        offering = create_offering(deps, "acme", "acme-101", OfferingChanges())
+        tree = parse_requirements({"id": "work", "evidence": "acme-rubric"})
+        with deps.uow() as uow:
+            uow.offerings.update(dataclasses.replace(offering, requirements=tree))
+            uow.commit()
+        enrol(deps, learner_id, offering.id)
+        return submit_evidence(deps, learner_id, offering.id, "work", text="My work.").id
 
     def _token(self, email: str, org: str, scopes: set[str]) -> str:
         return self._token_with_id(email, org, scopes)[1]
@@ -143,6 +163,7 @@ def call(
         globex_offering=world.offerings["globex"].id,
         acme_enrolment=world.enrolments["acme"].id,
         globex_enrolment=world.enrolments["globex"].id,
+        acme_submission=world.submission,
     )
     return client.request(method, path, json=body, headers=headers)
 
@@ -157,6 +178,22 @@ QUIZ = {
     "pass_mark": 50,
     "questions": [{"id": "q", "kind": "text", "prompt": "Say yes", "accepted": ["yes"]}],
 }
+RUBRIC = {
+    "id": "acme-rubric",
+    "title": "A rubric",
+    "pass_points": 1,
+    "criteria": [
+        {
+            "id": "work",
+            "title": "Work",
+            "levels": [
+                {"id": "no", "title": "No", "points": 0},
+                {"id": "ok", "title": "OK", "points": 1},
+            ],
+        }
+    ],
+}
+REVIEW = {"levels": {"work": "no"}, "decision": "return", "feedback": "Say more."}
 NEW_DEFINITION = {"id": "acme-new", "name": "New", "description": "A new one.", "criteria": "Pass."}
 #: the scope of a route that any token of the organisation may call
 MEMBER = None
@@ -227,6 +264,12 @@ ENDPOINTS = [
         "achievements:write",
         200,
     ),
+    ("POST", f"{ORG}/rubrics", {**RUBRIC, "id": "acme-rubric-2"}, "achievements:write", 201),
+    ("GET", f"{ORG}/rubrics", None, "achievements:read", 200),
+    ("GET", f"{ORG}/rubrics/acme-rubric", None, "achievements:read", 200),
+    ("PUT", f"{ORG}/rubrics/acme-rubric", RUBRIC, "achievements:write", 200),
+    ("GET", f"{ORG}/submissions", None, "awards:read", 200),
+    ("POST", f"{ORG}/submissions/{{acme_submission}}/review", REVIEW, "evidence:review", 200),
 ]
 #: callers and whether they hold each scope in acme
 SCOPES_OF = {
@@ -237,6 +280,7 @@ SCOPES_OF = {
         "achievements:read",
         "achievements:write",
         "organisation:admin",
+        "evidence:review",
     },
     "read only": {"awards:read"},
     "assessor": {"awards:read"},

@@ -60,6 +60,10 @@ APP_TABLES = {
     "offerings",
     "enrolments",
     "enrolment_events",
+    "rubrics",
+    "evidence_submissions",
+    "evidence_files",
+    "evidence_events",
 }
 
 

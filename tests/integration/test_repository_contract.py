@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Iterator
 
@@ -16,6 +17,13 @@ from credstack.domain.achievements import AchievementSpec, AchievementVersion, S
 from credstack.domain.award_jobs import AwardJob, InputFormat, JobStatus, Outcome, ReportLine
 from credstack.domain.awards import Award, Recipient
 from credstack.domain.errors import ConflictError, NotFoundError
+from credstack.domain.evidence import (
+    EvidenceEvent,
+    EvidenceFile,
+    Rubric,
+    Submission,
+    SubmissionState,
+)
 from credstack.domain.issuers import Address, Issuer, SigningKeyRecord
 from credstack.domain.oauth import (
     AuthorizationCode,
@@ -43,6 +51,7 @@ from credstack.domain.quiz_attempts import (
     QuizOutcome,
 )
 from credstack.domain.quizzes import QuizSpec
+from credstack.domain.rubrics import RubricSpec
 from credstack.domain.signups import CONFIRM, EmailToken
 from credstack.domain.status import AuditEvent, CredentialState, StatusAction, StatusList
 from credstack.domain.webhooks import (
@@ -1451,3 +1460,160 @@ def test_an_email_token_is_spent_once_and_only_before_it_expires(
     with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
         uow.signups.add_token(EmailToken("d" * 64, "nobody", CONFIRM, T0, expires))
         uow.commit()
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+RUBRIC_SPEC = {
+    "id": "rubric-1",
+    "title": "Rubric",
+    "pass_points": 1,
+    "criteria": [
+        {
+            "id": "c",
+            "title": "C",
+            "levels": [
+                {"id": "no", "title": "No", "points": 0},
+                {"id": "ok", "title": "OK", "points": 1},
+            ],
+        }
+    ],
+}
+
+
+def rubric_of(title: str = "Rubric") -> Rubric:
+    return Rubric(ISSUER, RubricSpec.model_validate({**RUBRIC_SPEC, "title": title}), T0, T0)
+
+
+def submission_of(version: int, *, user_id: str = "u-1", at: dt.datetime = T0) -> Submission:
+    return Submission(
+        id=str(uuid.uuid5(uuid.NAMESPACE_OID, f"evidence/{user_id}/{version}")),
+        issuer_id=ISSUER,
+        offering_id="o-1",
+        requirement_id="work",
+        rubric_id="rubric-1",
+        user_id=user_id,
+        version=version,
+        state=SubmissionState.SUBMITTED,
+        submitted_at=at,
+        text="My work",
+        link="https://example.org/work",
+    )
+
+
+def seed_evidence(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        uow.accounts.add_user(User("u-1", "ann@example.org", "Ann", None, False, T0))
+        uow.accounts.add_user(User("u-2", "bob@example.org", "Bob", None, False, T0))
+        uow.offerings.add(offering("o-1"))
+        uow.evidence.add_rubric(rubric_of())
+        uow.commit()
+
+
+def test_rubrics_are_stored_replaced_and_listed(uow_factory: UnitOfWorkFactory) -> None:
+    seed_evidence(uow_factory)
+    with uow_factory() as uow:
+        assert uow.evidence.rubric("rubric-1") == rubric_of()
+        assert uow.evidence.rubric("nothing") is None
+        changed = dataclasses.replace(rubric_of("Changed"), updated_at=T0 + dt.timedelta(1))
+        uow.evidence.replace_rubric(changed)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.evidence.rubrics_for(ISSUER) == [changed]
+        assert uow.evidence.rubrics_for("elsewhere") == []
+        assert uow.evidence.count_reviewed("rubric-1") == 0
+        with pytest.raises(ConflictError):  # noqa: PT012 - here or at commit
+            uow.evidence.add_rubric(rubric_of())
+            uow.commit()
+
+
+def test_submissions_files_reviews_and_the_queue(uow_factory: UnitOfWorkFactory) -> None:
+    seed_evidence(uow_factory)
+    content = b"%PDF-1.4 the work"
+    first = dataclasses.replace(
+        submission_of(1), file=EvidenceFile("work.pdf", "application/pdf", 0, "")
+    )
+    with uow_factory() as uow:
+        uow.evidence.add_submission(first, content)
+        uow.evidence.add_submission(submission_of(1, user_id="u-2", at=T0 + dt.timedelta(1)), None)
+        uow.commit()
+    digest = hashlib.sha256(content).hexdigest()
+    stored = dataclasses.replace(
+        first, file=EvidenceFile("work.pdf", "application/pdf", len(content), digest)
+    )
+    returned = dataclasses.replace(
+        stored,
+        state=SubmissionState.RETURNED,
+        reviewed_at=T0 + dt.timedelta(hours=1),
+        reviewer="user u-9",
+        levels={"c": "no"},
+        points=0,
+        max_points=1,
+        feedback="More.",
+    )
+    with uow_factory() as uow:
+        assert uow.evidence.submission(first.id) == stored
+        assert uow.evidence.submission("nothing") is None
+        assert uow.evidence.file_content(first.id) == content
+        assert uow.evidence.file_content(submission_of(1, user_id="u-2").id) is None
+        assert uow.evidence.review(returned) is True
+        assert uow.evidence.review(returned) is False  # reviewed already: nothing changes
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.evidence.versions("o-1", "work", "u-1") == [returned]
+        assert uow.evidence.count_reviewed("rubric-1") == 1
+        uow.evidence.add_submission(submission_of(2, at=T0 + dt.timedelta(2)), None)
+        uow.commit()
+    with uow_factory() as uow:
+        assert [s.version for s in uow.evidence.versions("o-1", "work", "u-1")] == [1, 2]
+        waiting, total = uow.evidence.queue([ISSUER], state=SubmissionState.SUBMITTED)
+        assert total == 2
+        assert [(s.user_id, s.version) for s in waiting] == [("u-2", 1), ("u-1", 2)]  # oldest
+        page, total = uow.evidence.queue([ISSUER], limit=1, offset=1)
+        assert total == 3
+        assert [s.id for s in page] == [submission_of(1, user_id="u-2").id]
+        mine, _ = uow.evidence.queue([ISSUER], user_id="u-1", requirement_id="work")
+        assert [s.version for s in mine] == [1, 2]
+        assert uow.evidence.queue(["elsewhere"]) == ([], 0)
+        assert uow.evidence.queue([ISSUER], offering_id="o-2") == ([], 0)
+
+
+def test_two_submissions_of_one_version_clash(uow_factory: UnitOfWorkFactory) -> None:
+    """The one-open-version guard: (offering, requirement, user, version) is unique."""
+    seed_evidence(uow_factory)
+    with uow_factory() as first, uow_factory() as late:
+        first.evidence.add_submission(submission_of(1), None)
+        rival = dataclasses.replace(submission_of(1), id=str(uuid.uuid4()))
+        first.commit()
+        with pytest.raises(ConflictError):  # noqa: PT012 - here or at commit
+            late.evidence.add_submission(rival, None)
+            late.commit()
+
+
+def test_evidence_events_come_back_by_time_and_must_name_what_exists(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed_evidence(uow_factory)
+    later = T0 + dt.timedelta(minutes=5)
+    sub = submission_of(1)
+    with uow_factory() as uow:
+        uow.evidence.add_submission(sub, None)
+        uow.evidence.record(EvidenceEvent(later, "user u-9", "accepted", "rubric-1", sub.id, "1/1"))
+        uow.evidence.record(EvidenceEvent(T0, "user u-1", "submitted", "rubric-1", sub.id))
+        uow.evidence.record(EvidenceEvent(T0, "token t", "created", "rubric-1"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert [e.action for e in uow.evidence.events("rubric-1")] == [
+            "submitted",
+            "created",
+            "accepted",
+        ]
+        assert [e.action for e in uow.evidence.events("rubric-1", [sub.id])] == [
+            "submitted",
+            "accepted",
+        ]
+        assert uow.evidence.events("other") == []
+        uow.evidence.record(EvidenceEvent(T0, "user u-1", "submitted", "rubric-1", "no-such"))
+        with pytest.raises(ConflictError):
+            uow.commit()

@@ -42,13 +42,15 @@ SCOPES = frozenset(
         "awards:write",
         "status:write",
         "organisation:admin",
+        #: score and accept or return learners' evidence (decision 0027)
+        "evidence:review",
     }
 )
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.OWNER: SCOPES,
     Role.STAFF: SCOPES - {"organisation:admin"},
-    Role.ASSESSOR: frozenset({"achievements:read", "awards:read"}),
+    Role.ASSESSOR: frozenset({"achievements:read", "awards:read", "evidence:review"}),
     Role.LEARNER: frozenset(),
 }
 

@@ -46,6 +46,7 @@ from credstack.domain.requirements import (
 )
 from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
+from credstack.services.evidence_outcomes import evidence_outcomes
 from credstack.services.ports import Mail, UnitOfWork
 
 __all__ = [
@@ -180,7 +181,7 @@ def _leaves_of(offering: Offering, kind: LeafKind) -> list[Leaf]:
 
 
 #: Every kind of requirement's outcomes; a kind added joins this list.
-SOURCES: list[OutcomeSource] = [_quiz_outcomes]
+SOURCES: list[OutcomeSource] = [_quiz_outcomes, evidence_outcomes]
 
 
 def outcomes_of(

@@ -17,6 +17,7 @@ from credstack.domain.accounts import ApiToken, Membership, User, UserSession
 from credstack.domain.achievements import AchievementVersion
 from credstack.domain.award_jobs import AwardJob, JobStatus, ReportLine
 from credstack.domain.awards import Award
+from credstack.domain.evidence import EvidenceEvent, Rubric, Submission, SubmissionState
 from credstack.domain.issuers import Issuer, SigningKeyRecord
 from credstack.domain.oauth import (
     AuthorizationCode,
@@ -37,6 +38,7 @@ __all__ = [
     "AwardJobRepository",
     "AwardRepository",
     "Clock",
+    "EvidenceRepository",
     "IssuerRepository",
     "KeyRepository",
     "KeyVault",
@@ -517,6 +519,76 @@ class QuizRepository(Protocol):
         """The quiz's audit log, by time, then in the order written."""
 
 
+class EvidenceRepository(Protocol):
+    """Rubrics, evidence submissions (PERSONAL DATA) with their files, and their append-only
+    audit log."""
+
+    def add_rubric(self, rubric: Rubric) -> None:
+        """A new rubric; a taken id is a ``ConflictError`` here or at commit."""
+        ...
+
+    def rubric(self, rubric_id: str) -> Rubric | None: ...
+
+    def replace_rubric(self, rubric: Rubric) -> None:
+        """Store a new definition under the rubric's id (the caller checks none was used)."""
+        ...
+
+    def rubrics_for(self, issuer_id: str) -> builtins.list[Rubric]:
+        """The organisation's rubrics, by id."""
+        ...
+
+    def count_reviewed(self, rubric_id: str) -> int:
+        """How many submissions were accepted or returned against the rubric."""
+        ...
+
+    def add_submission(self, submission: Submission, content: bytes | None) -> None:
+        """Store a new version and its file's bytes (``submission.file`` says what they are;
+        the size and SHA-256 are taken from ``content``); ``ConflictError`` (here or at
+        commit) when that version exists already: two submissions at once, one wins."""
+        ...
+
+    def submission(self, submission_id: str) -> Submission | None: ...
+
+    def versions(
+        self, offering_id: str, requirement_id: str, user_id: str
+    ) -> builtins.list[Submission]:
+        """The learner's versions for the requirement, first first."""
+        ...
+
+    def file_content(self, submission_id: str) -> bytes | None:
+        """The bytes of the submission's file (``None``: it has none)."""
+        ...
+
+    def review(self, submission: Submission) -> bool:
+        """Store the review (state, reviewer, time, levels, points, feedback) if the version
+        is still submitted (compare-and-set); ``False``, and nothing changes, otherwise."""
+        ...
+
+    def queue(
+        self,
+        issuer_ids: Collection[str],
+        *,
+        state: SubmissionState | None = None,
+        offering_id: str | None = None,
+        requirement_id: str | None = None,
+        user_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[builtins.list[Submission], int]:
+        """One page of the organisations' submissions that match, oldest submitted first,
+        and how many match in all."""
+        ...
+
+    def record(self, event: EvidenceEvent) -> None: ...
+
+    def events(
+        self, rubric_id: str, submission_ids: Collection[str] | None = None
+    ) -> builtins.list[EvidenceEvent]:
+        """The rubric's audit log (only what concerns ``submission_ids`` when given), by
+        time, then in the order written."""
+        ...
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Mail:
     """One message to one person: plain text, and the same as HTML when ``html`` is set."""
@@ -658,6 +730,9 @@ class UnitOfWork(Protocol):
 
     @property
     def quizzes(self) -> QuizRepository: ...
+
+    @property
+    def evidence(self) -> EvidenceRepository: ...
 
     @property
     def offerings(self) -> OfferingRepository: ...

@@ -16,10 +16,12 @@ from pydantic import ValidationError
 from credstack.domain.errors import InvalidInputError, first_problem
 from credstack.domain.quizzes import QuizSpec
 
-__all__ = ["dump_quiz", "parse_quiz"]
+__all__ = ["dump_quiz", "parse_quiz", "read_mapping"]
 
 
-def _mapping(text: str, media: str) -> dict[str, Any]:
+def read_mapping(text: str, media: str) -> dict[str, Any]:
+    """The mapping a YAML (``media="yaml"``) or JSON text holds (a quiz, a rubric);
+    ``InvalidInputError`` says where the text is malformed."""
     try:
         data = json.loads(text) if media == "json" else yaml.safe_load(text)
     except json.JSONDecodeError as error:
@@ -37,7 +39,7 @@ def _mapping(text: str, media: str) -> dict[str, Any]:
 def parse_quiz(text: str, *, media: str = "yaml") -> tuple[str | None, QuizSpec]:
     """``(issuer id or None, spec)`` from YAML (``media="yaml"``) or JSON text;
     ``InvalidInputError`` names the first bad field and how many more there are."""
-    data = _mapping(text, media)
+    data = read_mapping(text, media)
     issuer = data.pop("issuer", None)
     if issuer is not None and not isinstance(issuer, str):
         raise InvalidInputError("issuer: must be an organisation id")

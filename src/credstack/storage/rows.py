@@ -39,6 +39,9 @@ __all__ = [
     "EmailTokenRow",
     "EnrolmentEventRow",
     "EnrolmentRow",
+    "EvidenceEventRow",
+    "EvidenceFileRow",
+    "EvidenceSubmissionRow",
     "IssuerRow",
     "MembershipRow",
     "OAuthClientRow",
@@ -49,6 +52,7 @@ __all__ = [
     "QuizAttemptRow",
     "QuizEventRow",
     "QuizRow",
+    "RubricRow",
     "SigningKeyRow",
     "StatusListRow",
     "UserRow",
@@ -569,3 +573,86 @@ class EnrolmentEventRow(Base):
     enrolment_id: Mapped[str] = mapped_column(ForeignKey("enrolments.id"), index=True)
     action: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class RubricRow(Base):
+    """A rubric of an organisation: its definition (``domain.rubrics``) as JSON."""
+
+    __tablename__ = "rubrics"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class EvidenceSubmissionRow(Base):
+    """PERSONAL DATA: one version of a learner's evidence for a requirement, and its review.
+
+    ``(offering_id, requirement_id, user_id, version)`` is unique: of two submissions at once,
+    one wins. ``state`` moves from ``submitted`` once, by a compare-and-set."""
+
+    __tablename__ = "evidence_submissions"
+    __table_args__ = (
+        UniqueConstraint(
+            "offering_id",
+            "requirement_id",
+            "user_id",
+            "version",
+            name="uq_evidence_submissions_version",
+        ),
+        Index("ix_evidence_submissions_queue", "issuer_id", "state", "submitted_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"))
+    offering_id: Mapped[str] = mapped_column(ForeignKey("offerings.id"))
+    requirement_id: Mapped[str] = mapped_column(String(64))
+    rubric_id: Mapped[str] = mapped_column(ForeignKey("rubrics.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    text: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(2000))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    reviewer: Mapped[str | None] = mapped_column(String(200))
+    levels: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    points: Mapped[int | None] = mapped_column(Integer)
+    max_points: Mapped[int | None] = mapped_column(Integer)
+    feedback: Mapped[str | None] = mapped_column(Text)
+
+
+class EvidenceFileRow(Base):
+    """PERSONAL DATA: the file of a submission (at most one), its bytes kept in the database
+    with the submission, in the same transaction."""
+
+    __tablename__ = "evidence_files"
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("evidence_submissions.id"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class EvidenceEventRow(Base):
+    """Append-only: every decision about a rubric (created, replaced) and its submissions
+    (submitted, accepted, returned), with the scores and feedback. PERSONAL DATA: the actor
+    (a user id)."""
+
+    __tablename__ = "evidence_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    rubric_id: Mapped[str] = mapped_column(ForeignKey("rubrics.id"), index=True)
+    submission_id: Mapped[str | None] = mapped_column(
+        ForeignKey("evidence_submissions.id"), index=True
+    )
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -17,6 +17,7 @@ from credstack.storage.repositories import (
     SqlAuditRepository,
     SqlAwardJobRepository,
     SqlAwardRepository,
+    SqlEvidenceRepository,
     SqlIssuerRepository,
     SqlKeyRepository,
     SqlOAuthRepository,
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
     oauth: SqlOAuthRepository
     portfolio: SqlPortfolioRepository
     quizzes: SqlQuizRepository
+    evidence: SqlEvidenceRepository
     offerings: SqlOfferingRepository
     signups: SqlSignupRepository
 
@@ -70,6 +72,7 @@ class SqlUnitOfWork:
         self.oauth = SqlOAuthRepository(session)
         self.portfolio = SqlPortfolioRepository(session)
         self.quizzes = SqlQuizRepository(session)
+        self.evidence = SqlEvidenceRepository(session)
         self.offerings = SqlOfferingRepository(session)
         self.signups = SqlSignupRepository(session)
         return self

@@ -32,6 +32,8 @@ from credstack.vc.status_list import CachingStatusChecker
 from credstack.web import (
     account_pages,
     award_jobs_api,
+    evidence_api,
+    evidence_pages,
     issuer_api,
     learner_pages,
     machine_oauth,
@@ -158,12 +160,19 @@ def create_app(
     app.include_router(webhooks_api.router)
     app.include_router(quizzes_api.router)
     app.include_router(quiz_pages.router)
+    app.include_router(evidence_api.router)
+    app.include_router(evidence_pages.router)
     app.include_router(oauth.router)
     app.include_router(machine_oauth.router)
     app.include_router(ob_api.ob_router)
     app.include_router(ob_api.clr_router)
     app.add_middleware(
-        BodyLimit, limit=max_body, per_path={award_jobs_api.SUBMIT_PATH: max_job_body}
+        BodyLimit,
+        limit=max_body,
+        per_path={
+            award_jobs_api.SUBMIT_PATH: max_job_body,
+            evidence_pages.UPLOAD_PATH: evidence_pages.UPLOAD_LIMIT,
+        },
     )
     # outermost: the 1EdTech APIs' errors (413 included) as Imsx_StatusInfo
     app.add_middleware(ImsxErrors)
