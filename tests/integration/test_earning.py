@@ -281,6 +281,7 @@ def test_changed_requirements_award_whoever_now_meets_them(
     ("fields", "status", "words"),
     [
         ({"requirements": {"id": "x", "quiz": "nope"}}, 400, "has no quiz 'nope'"),
+        ({"requirements": {"id": "x", "evidence": "nope"}}, 400, "has no rubric 'nope'"),
         ({"requirements": {"id": "x", "all_of": []}}, 400, "non-empty list"),
         ({"requirements": {"id": "Bad Id", "quiz": "safety"}}, 400, "requirements.id"),
         (

@@ -5,6 +5,7 @@ what (another learner, another organisation: 404) and how files are served."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -280,6 +281,21 @@ def test_submit_return_resubmit_accept_and_the_credential_is_issued(
         "accept_refused",
         "accepted",
     ]
+    # ... and the signed credential says it: the accepted evidence linked, the feedback, the
+    # rubric's total and levels as results
+    document = json.loads(award.credential)
+    assert document["evidence"] == [
+        {
+            "id": evidence.url,
+            "type": ["Evidence"],
+            "name": "Portfolio",
+            "description": evidence.description,
+            "narrative": "Well done.",
+            "genre": "Assessment evidence",
+        }
+    ]
+    values = [r["value"] for r in document["credentialSubject"]["result"]]
+    assert values == ["4/6", "Strong", "Some"]
 
     sign_in(client, "ann")
     done = submit(client, world, text="Even more")

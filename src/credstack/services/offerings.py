@@ -91,8 +91,8 @@ _CLEARABLE = {"starts_at", "ends_at", "capacity", "price", "title", "requirement
 
 
 def _known_parts(uow: UnitOfWork, issuer_id: str, tree: Node | None) -> None:
-    """Every quiz the requirements name is one of the organisation's: a typo would leave an
-    offering nobody can complete."""
+    """Every quiz and rubric the requirements name is one of the organisation's: a typo would
+    leave an offering nobody can complete."""
     if tree is None:
         return
     for leaf in leaves(tree):
@@ -101,6 +101,12 @@ def _known_parts(uow: UnitOfWork, issuer_id: str, tree: Node | None) -> None:
             if quiz is None or quiz.issuer_id != issuer_id:
                 raise InvalidInputError(
                     f"requirement '{leaf.id}': the organisation has no quiz '{leaf.ref}'"
+                )
+        elif leaf.kind is LeafKind.EVIDENCE:
+            rubric = uow.evidence.rubric(leaf.ref)
+            if rubric is None or rubric.issuer_id != issuer_id:
+                raise InvalidInputError(
+                    f"requirement '{leaf.id}': the organisation has no rubric '{leaf.ref}'"
                 )
 
 
