@@ -104,9 +104,33 @@ def test_dev_demo_runs_the_main_job(tmp_path: Path) -> None:
             )
             assert signed_in.status_code == 303
             assert "Demo Academy" in browser.get("/account").text
+        learner = re.search(r"sign in as learner@academy\.example with the password (\S+),", out)
+        assert learner is not None
+        _walk_in_as_the_demo_learner(base, learner.group(1))
     finally:
         server.send_signal(signal.SIGINT)
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def _walk_in_as_the_demo_learner(base: str, password: str) -> None:
+    """The demo's learner signs in, enrols in the visualisation offering and finds its two
+    requirements, the quiz and the dashboard, on "My learning"."""
+    with httpx.Client(base_url=base) as browser:
+        form = browser.get("/login").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+        assert csrf is not None
+        data = {"email": "learner@academy.example", "password": password, "csrf": csrf.group(1)}
+        assert browser.post("/login", data=data).status_code == 303
+        page = browser.get("/achievements/data-visualisation", follow_redirects=True).text
+        enrol = re.search(r'action="(/offerings/[^"]+/enrol)"', page)
+        assert enrol is not None, page
+        token = re.search(r'name="csrf" value="([^"]+)"', browser.get(enrol.group(1)).text)
+        assert token is not None
+        browser.post(enrol.group(1), data={"csrf": token.group(1)})
+        learning = browser.get("/learning").text
+        assert "Requirements: 0 of 2 done" in learning
+        assert 'href="/quizzes/demo-academy/chart-basics"' in learning
+        assert "Your dashboard" in learning

@@ -25,6 +25,7 @@ from credstack.domain.achievements import Status
 from credstack.domain.awards import AwardRequest, Recipient
 from credstack.domain.errors import ConflictError
 from credstack.domain.offerings import Price
+from credstack.domain.requirements import parse_requirements
 from credstack.services import achievements, awards, issuers
 from credstack.services.accounts import create_token, create_user, set_password, set_role
 from credstack.services.achievement_files import parse_definition
@@ -32,7 +33,16 @@ from credstack.services.award_csv import CsvAward, read_award_rows
 from credstack.services.bulk_awards import issue_awards
 from credstack.services.deps import ServiceDeps
 from credstack.services.exports import ExportFormat, export_credential
-from credstack.services.offerings import OfferingChanges, create_offering, list_offerings
+from credstack.services.offerings import (
+    OfferingChanges,
+    create_offering,
+    list_offerings,
+    update_offering,
+)
+from credstack.services.quiz_files import parse_quiz
+from credstack.services.quizzes import create_quiz
+from credstack.services.rubric_files import parse_rubric
+from credstack.services.rubrics import create_rubric
 from credstack.vc import Verdict, verify
 
 ISSUER = "demo-academy"
@@ -65,12 +75,42 @@ def _definitions(deps: ServiceDeps) -> list[str]:
     return ids
 
 
+#: what a learner does to earn the visualisation credential: pass the quiz, and have a
+#: dashboard accepted by an assessor against the rubric (docs/earning.md)
+_REQUIREMENTS = {
+    "id": "all",
+    "title": "Everything",
+    "all_of": [
+        {"id": "chart-quiz", "quiz": "chart-basics", "title": "Chart basics quiz"},
+        {"id": "dashboard", "evidence": "dashboard-review", "title": "Your dashboard"},
+    ],
+}
+
+
+def _earning_parts(deps: ServiceDeps) -> None:
+    """The quiz and the rubric the offering's requirements name (kept if made before)."""
+    _, quiz = parse_quiz(_DATA.joinpath("chart-basics-quiz.yaml").read_text("utf-8"))
+    with contextlib.suppress(ConflictError):
+        create_quiz(deps, ISSUER, quiz, actor="demo")
+    _, rubric = parse_rubric(_DATA.joinpath("dashboard-rubric.yaml").read_text("utf-8"))
+    with contextlib.suppress(ConflictError):
+        create_rubric(deps, ISSUER, rubric, actor="demo")
+
+
 def _offering(deps: ServiceDeps, achievement_id: str) -> str:
-    """An open offering of the achievement (the one made by an earlier run, if any)."""
+    """An open offering of the achievement, earned by the quiz and the reviewed dashboard
+    (the one made by an earlier run, if any)."""
+    _earning_parts(deps)
+    requirements = parse_requirements(_REQUIREMENTS)
     for offering in list_offerings(deps, ISSUER):
         if offering.achievement_id == achievement_id and offering.closed_at is None:
+            if offering.requirements is None:
+                changes = OfferingChanges(requirements=requirements)
+                update_offering(deps, ISSUER, offering.id, changes)
             return offering.id
-    changes = OfferingChanges(title="Open enrolment", price=Price("0", "EUR"))
+    changes = OfferingChanges(
+        title="Open enrolment", price=Price("0", "EUR"), requirements=requirements
+    )
     return create_offering(deps, ISSUER, achievement_id, changes).id
 
 
@@ -168,6 +208,7 @@ def demo(
 
 
 DEMO_USER = "demo@academy.example"
+DEMO_LEARNER = "learner@academy.example"
 _VISUALISATION = "data-visualisation"
 
 
@@ -184,6 +225,10 @@ def _serve(deps: ServiceDeps, port: int, award_id: str) -> None:
     set_role(deps, email=DEMO_USER, issuer_id=ISSUER, role=Role.OWNER)
     password = secrets.token_urlsafe(12)
     set_password(deps, DEMO_USER, password)
+    with contextlib.suppress(ConflictError):
+        create_user(deps, email=DEMO_LEARNER, name="Demo Learner")
+    learner_password = secrets.token_urlsafe(12)
+    set_password(deps, DEMO_LEARNER, learner_password)
     scopes = {"awards:read", "awards:write", "status:write", "achievements:read"}
     _, token = create_token(deps, email=DEMO_USER, issuer_id=ISSUER, name="demo", scopes=scopes)
     base = f"http://localhost:{port}"
@@ -191,6 +236,11 @@ def _serve(deps: ServiceDeps, port: int, award_id: str) -> None:
     console.print(f"  sign in as {DEMO_USER} with the password {password}")
     console.print(f"  a credential's public page: {base}/credentials/{award_id}")
     console.print(f"  an open offering, with Enrol: {base}/achievements/{_VISUALISATION}")
+    console.print(
+        f"  earn it as a learner: sign in as {DEMO_LEARNER} with the password "
+        f"{learner_password}, enrol, take the quiz and submit a dashboard; then, as "
+        f"{DEMO_USER}, review it at {base}/assess"
+    )
     console.print(f"  API token (issuer API, VC API): {token}")
     console.print(f"  API documentation: {base}/docs   (Ctrl-C stops the server)")
     app = create_app(deps, fetcher=HttpFetcher())
