@@ -199,7 +199,19 @@ def test_passing_the_quiz_issues_the_credential_with_evidence_results_and_assess
     (mail,) = inbox_and_port[0].wait(1)
     assert mail["to"] == "lea@example.org"
     text = inbox_and_port[0].text_of(mail)
-    assert f"https://badges.acme.example/account/credentials/{award.id}" in text
+    link = f"https://badges.acme.example/account#credential-{award.id}"
+    assert link in text
+    # the link leads to the learner's credentials, where "Add to my credentials" claims it
+    page = TestClient(client.app)
+    form = page.get("/login").text
+    csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    page.post(
+        "/login",
+        data={"email": "lea@example.org", "password": "correct horse battery", "csrf": csrf},
+    )
+    mine = page.get(link.removeprefix("https://badges.acme.example")).text
+    assert f'<li id="credential-{award.id}">' in mine
+    assert "Add to my credentials" in mine
     with earn.uow() as uow:
         events = uow.offerings.events(enrolment.id)
     assert (events[-1].action, events[-1].actor, events[-1].note) == (

@@ -286,7 +286,7 @@ def _tell(deps: ServiceDeps, standing: Standing, award: Award, email: str) -> No
     if deps.mailer is None:
         return
     name = standing.offering.title or award.achievement_id
-    link = f"{deps.public_url}/account/credentials/{award.id}"
+    link = f"{deps.public_url}/account#credential-{award.id}"
     body = (
         f"Congratulations: you have earned '{name}'.\n\n"
         f"Your credential is ready. Sign in and claim it to keep it in your portfolio:\n{link}\n\n"

@@ -95,7 +95,7 @@ def account(request: Request) -> Response:
     cookies = _cookies(request)
     session = cookies.read(request)
     if session is None:
-        return RedirectResponse("/login", status_code=303)
+        return RedirectResponse("/login?next=/account", status_code=303)
     deps = deps_of(request)
     with deps.uow() as uow:
         user = uow.accounts.user(session.user_id)
