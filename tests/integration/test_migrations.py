@@ -60,6 +60,9 @@ APP_TABLES = {
     "offerings",
     "enrolments",
     "enrolment_events",
+    "integrations",
+    "completions",
+    "completion_events",
 }
 
 

@@ -42,6 +42,10 @@ SCOPES = frozenset(
         "awards:write",
         "status:write",
         "organisation:admin",
+        #: report learners' completions (an LMS's token; issue 7)
+        "completions:write",
+        #: register, rotate and disable the systems that report completions
+        "integrations:admin",
     }
 )
 

@@ -17,6 +17,7 @@ from credstack.storage.repositories import (
     SqlAuditRepository,
     SqlAwardJobRepository,
     SqlAwardRepository,
+    SqlCompletionRepository,
     SqlIssuerRepository,
     SqlKeyRepository,
     SqlOAuthRepository,
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     quizzes: SqlQuizRepository
     offerings: SqlOfferingRepository
     signups: SqlSignupRepository
+    completions: SqlCompletionRepository
 
     def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
         self._sessions = sessions
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
         self.quizzes = SqlQuizRepository(session)
         self.offerings = SqlOfferingRepository(session)
         self.signups = SqlSignupRepository(session)
+        self.completions = SqlCompletionRepository(session)
         return self
 
     def __exit__(
