@@ -31,6 +31,7 @@ from credstack.vc.status_list import CachingStatusChecker
 from credstack.web import (
     account_pages,
     award_jobs_api,
+    completions_api,
     issuer_api,
     learner_pages,
     machine_oauth,
@@ -147,6 +148,7 @@ def create_app(
     app.include_router(award_jobs_api.router)
     app.include_router(webhooks_api.router)
     app.include_router(quizzes_api.router)
+    app.include_router(completions_api.router)
     app.include_router(quiz_pages.router)
     app.include_router(oauth.router)
     app.include_router(machine_oauth.router)
