@@ -26,6 +26,7 @@ from credstack.domain.accounts import ApiToken, Membership, User, UserSession
 from credstack.domain.achievements import AchievementVersion, Status
 from credstack.domain.award_jobs import AwardJob, JobStatus, Outcome, ReportLine
 from credstack.domain.awards import Award
+from credstack.domain.completions import Completion, CompletionEvent, Integration
 from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from credstack.domain.evidence import EvidenceEvent, Rubric, Submission, SubmissionState
 from credstack.domain.issuers import Issuer, SigningKeyRecord
@@ -143,6 +144,12 @@ class _Store:
     enrolments: dict[str, Enrolment] = dataclasses.field(default_factory=dict)
     enrolment_events: list[EnrolmentEvent] = dataclasses.field(default_factory=list)
     email_tokens: dict[str, EmailToken] = dataclasses.field(default_factory=dict)
+    #: (issuer id, name) → (integration, its sealed secrets)
+    integrations: dict[tuple[str, str], tuple[Integration, SealedSecrets]] = dataclasses.field(
+        default_factory=dict
+    )
+    completions: dict[str, Completion] = dataclasses.field(default_factory=dict)
+    completion_events: list[CompletionEvent] = dataclasses.field(default_factory=list)
     #: like database sequences, never reused
     next_status_list_id: int = 1
     next_audit_id: int = 1
@@ -618,6 +625,24 @@ def _check_constraints(store: _Store) -> None:
     for email_token in store.email_tokens.values():
         _refers("user", email_token.user_id, store.users)
     _check_quizzes(store)
+    _check_completions(store)
+
+
+def _check_completions(store: _Store) -> None:
+    for issuer_id, _ in store.integrations:
+        _refers("issuer", issuer_id, store.issuers)
+    completions = list(store.completions.values())
+    _unique(
+        "system, issuer and external id",
+        [(c.system, c.issuer_id, c.external_id) for c in completions],
+    )
+    for completion in completions:
+        _refers("issuer", completion.issuer_id, store.issuers)
+        _refers("offering", completion.offering_id, store.offerings)
+        _refers("user", completion.user_id, store.users)
+    for event in store.completion_events:
+        _refers("issuer", event.issuer_id, store.issuers)
+        _refers("completion", event.completion_id, store.completions)
     _check_evidence(store)
 
 
@@ -987,6 +1012,84 @@ class MemoryQuizRepository:
         return [event for _, event in rows]
 
 
+class MemoryCompletionRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add_integration(self, integration: Integration, secrets: SealedSecrets) -> None:
+        key = (integration.issuer_id, integration.name)
+        if key in self._store.integrations:
+            raise ConflictError(f"conflicts with what is stored: integration {key}")
+        self._store.integrations[key] = (integration, secrets)
+
+    def integration(self, issuer_id: str, name: str) -> Integration | None:
+        found = self._store.integrations.get((issuer_id, name))
+        return None if found is None else found[0]
+
+    def integration_secrets(self, issuer_id: str, name: str) -> SealedSecrets:
+        found = self._store.integrations.get((issuer_id, name))
+        if found is None:
+            raise NotFoundError(f"no integration '{name}'")
+        return found[1]
+
+    def integrations(self, issuer_id: str) -> list[Integration]:
+        return [
+            integration
+            for (issuer, _), (integration, _) in sorted(self._store.integrations.items())
+            if issuer == issuer_id
+        ]
+
+    def set_integration(
+        self, integration: Integration, secrets: SealedSecrets | None = None
+    ) -> None:
+        key = (integration.issuer_id, integration.name)
+        found = self._store.integrations.get(key)
+        if found is None:
+            raise NotFoundError(f"no integration '{integration.name}'")
+        stored = dataclasses.replace(
+            found[0], rotated_at=integration.rotated_at, disabled_at=integration.disabled_at
+        )
+        self._store.integrations[key] = (stored, secrets or found[1])
+
+    def add(self, completion: Completion) -> None:
+        key = (completion.system, completion.issuer_id, completion.external_id)
+        if completion.id in self._store.completions or any(
+            (c.system, c.issuer_id, c.external_id) == key for c in self._store.completions.values()
+        ):
+            raise ConflictError(
+                f"{completion.system} reported completion '{completion.external_id}' already"
+            )
+        self._store.completions[completion.id] = completion
+
+    def by_external_id(self, issuer_id: str, system: str, external_id: str) -> Completion | None:
+        key = (system, issuer_id, external_id)
+        return next(
+            (
+                c
+                for c in self._store.completions.values()
+                if (c.system, c.issuer_id, c.external_id) == key
+            ),
+            None,
+        )
+
+    def for_learner(self, offering_id: str, user_id: str) -> list[Completion]:
+        found = [
+            c
+            for c in self._store.completions.values()
+            if c.offering_id == offering_id and c.user_id == user_id
+        ]
+        return sorted(found, key=lambda c: (c.completed_at, c.recorded_at, c.id))
+
+    def record(self, event: CompletionEvent) -> None:
+        self._store.completion_events.append(event)
+
+    def events(self, issuer_id: str) -> list[CompletionEvent]:
+        found = [
+            (n, e) for n, e in enumerate(self._store.completion_events) if e.issuer_id == issuer_id
+        ]
+        return [e for _, e in sorted(found, key=lambda pair: (pair[1].at, pair[0]))]
+
+
 class MemoryEvidenceRepository:
     def __init__(self, store: _Store) -> None:
         self._store = store
@@ -1132,6 +1235,7 @@ class MemoryUnitOfWork:
     evidence: MemoryEvidenceRepository
     offerings: MemoryOfferingRepository
     signups: MemorySignupRepository
+    completions: MemoryCompletionRepository
 
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -1156,6 +1260,7 @@ class MemoryUnitOfWork:
         self.offerings = MemoryOfferingRepository(work)
         self.signups = MemorySignupRepository(work)
         self.quizzes = MemoryQuizRepository(work)
+        self.completions = MemoryCompletionRepository(work)
         self.evidence = MemoryEvidenceRepository(work)
         return self
 

@@ -373,6 +373,7 @@ def test_command_tree_has_every_documented_command() -> None:
         "user create", "user role", "token create", "token list", "token revoke",
         "award-job list", "award-job show", "award-job report",
         "webhooks list", "webhooks deliver",
+        "integrations create", "integrations list", "integrations rotate", "completions import",
     }  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from credstack.services.award_jobs import submit_json_job
 from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.evidence import submit_evidence
+from credstack.services.integrations import register_integration
 from credstack.services.issuers import create_issuer
 from credstack.services.offerings import OfferingChanges, create_offering, enrol
 from credstack.services.quizzes import create_quiz
@@ -76,6 +77,8 @@ class World:
             "achievements:read",
             "achievements:write",
             "organisation:admin",
+            "completions:write",
+            "integrations:admin",
             "evidence:review",
         }
         # https://localhost: accepted, and never reached (the sender refuses loopback)
@@ -108,6 +111,14 @@ class World:
         self.enrolments = {
             org: enrol(deps, learner.id, self.offerings[org].id) for org in ("acme", "globex")
         }
+        # an offering earned by an LMS's completion, and the integration that reports it
+        earning = create_offering(deps, "acme", "acme-101", OfferingChanges(title="Earned"))
+        with deps.uow() as uow:
+            uow.offerings.update(dataclasses.replace(earning, requirements=EXTERNAL))
+            uow.commit()
+        self.earning = earning
+        enrol(deps, learner.id, earning.id)
+        register_integration(deps, "acme", "lms", actor="test")
         self.submission = self._submission(learner.id)
         self.job = submit_json_job(
             deps, "acme", "token", [AwardItem("acme-101", email="job@acme.example")]
@@ -153,7 +164,7 @@ def call(
     client: TestClient, world: World, caller: str | None, method: str, path: str, body: Any
 ) -> httpx.Response:
     headers = {} if caller is None else {"authorization": f"Bearer {world.tokens[caller]}"}
-    path = path.format(
+    ids = dict(
         acme_award=world.awards["acme"].id,
         globex_award=world.awards["globex"].id,
         acme_job=world.job.id,
@@ -163,8 +174,15 @@ def call(
         globex_offering=world.offerings["globex"].id,
         acme_enrolment=world.enrolments["acme"].id,
         globex_enrolment=world.enrolments["globex"].id,
+        acme_earning=world.earning.id,
         acme_submission=world.submission,
     )
+    path = path.format(**ids)
+    if isinstance(body, str):  # a CSV
+        headers["content-type"] = "text/csv"
+        return client.request(method, path, content=body.format(**ids), headers=headers)
+    if isinstance(body, dict):
+        body = {k: v.format(**ids) if isinstance(v, str) else v for k, v in body.items()}
     return client.request(method, path, json=body, headers=headers)
 
 
@@ -178,6 +196,17 @@ QUIZ = {
     "pass_mark": 50,
     "questions": [{"id": "q", "kind": "text", "prompt": "Say yes", "accepted": ["yes"]}],
 }
+EXTERNAL = parse_requirements(
+    {"id": "all", "all_of": [{"id": "lab-hours", "external": "lms", "title": "Lab hours"}]}
+)
+COMPLETION = {
+    "offering_id": "{acme_earning}",
+    "requirement_id": "lab-hours",
+    "learner": "lea@learner.example",
+    "system": "lms",
+    "external_id": "c-1",
+}
+COMPLETIONS_CSV = "learner,requirement_id,external_id\nlea@learner.example,lab-hours,c-2\n"
 RUBRIC = {
     "id": "acme-rubric",
     "title": "A rubric",
@@ -257,6 +286,18 @@ ENDPOINTS = [
         "achievements:write",
         200,
     ),
+    ("POST", f"{ORG}/integrations", {"name": "moodle"}, "integrations:admin", 201),
+    ("GET", f"{ORG}/integrations", None, "integrations:admin", 200),
+    ("POST", f"{ORG}/integrations/lms/rotate", None, "integrations:admin", 200),
+    ("DELETE", f"{ORG}/integrations/lms", None, "integrations:admin", 204),
+    ("POST", f"{ORG}/completions", COMPLETION, "completions:write", 201),
+    (
+        "POST",
+        f"{ORG}/offerings/{{acme_earning}}/completions",
+        COMPLETIONS_CSV,
+        "completions:write",
+        200,
+    ),
     (
         "POST",
         f"{ORG}/offerings/{{acme_offering}}/enrolments/{{acme_enrolment}}/decline",
@@ -280,6 +321,8 @@ SCOPES_OF = {
         "achievements:read",
         "achievements:write",
         "organisation:admin",
+        "completions:write",
+        "integrations:admin",
         "evidence:review",
     },
     "read only": {"awards:read"},

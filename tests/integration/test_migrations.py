@@ -64,6 +64,9 @@ APP_TABLES = {
     "evidence_submissions",
     "evidence_files",
     "evidence_events",
+    "integrations",
+    "completions",
+    "completion_events",
 }
 
 

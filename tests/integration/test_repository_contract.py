@@ -16,6 +16,7 @@ from credstack.domain.accounts import ApiToken, Membership, Role, User, UserSess
 from credstack.domain.achievements import AchievementSpec, AchievementVersion, Status
 from credstack.domain.award_jobs import AwardJob, InputFormat, JobStatus, Outcome, ReportLine
 from credstack.domain.awards import Award, Recipient
+from credstack.domain.completions import Completion, CompletionEvent, Integration
 from credstack.domain.errors import ConflictError, NotFoundError
 from credstack.domain.evidence import (
     EvidenceEvent,
@@ -1460,6 +1461,112 @@ def test_an_email_token_is_spent_once_and_only_before_it_expires(
     with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
         uow.signups.add_token(EmailToken("d" * 64, "nobody", CONFIRM, T0, expires))
         uow.commit()
+
+
+# --- integrations and completions ------------------------------------------------------------
+
+
+def completion_of(n: int, **fields: object) -> Completion:
+    base = Completion(
+        id=str(uuid.UUID(int=n)),
+        issuer_id=ISSUER,
+        offering_id="o-1",
+        requirement_id="lab-hours",
+        user_id="u-1",
+        system="moodle",
+        external_id=f"ext-{n}",
+        completed_at=T0 + dt.timedelta(hours=n),
+        reported_by="integration:moodle",
+        recorded_at=T0 + dt.timedelta(days=1),
+        score="87.5",
+        grade=None,
+        url="https://lms.example/records/1",
+    )
+    return dataclasses.replace(base, **fields)  # type: ignore[arg-type]
+
+
+def test_integrations_are_stored_listed_and_their_secrets_changed(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed(uow_factory)
+    moodle = Integration(ISSUER, "moodle", T0)
+    with uow_factory() as uow:
+        uow.completions.add_integration(moodle, SealedSecrets(b"sealed-1"))
+        uow.completions.add_integration(Integration(ISSUER, "canvas", T0), SealedSecrets(b"c"))
+        uow.commit()
+    later = T0 + dt.timedelta(hours=1)
+    with uow_factory() as uow:
+        assert uow.completions.integration(ISSUER, "moodle") == moodle
+        assert uow.completions.integration(ISSUER, "nothing") is None
+        assert uow.completions.integration("elsewhere", "moodle") is None
+        assert [i.name for i in uow.completions.integrations(ISSUER)] == ["canvas", "moodle"]
+        assert uow.completions.integrations("elsewhere") == []
+        assert uow.completions.integration_secrets(ISSUER, "moodle") == SealedSecrets(b"sealed-1")
+        rotated = dataclasses.replace(moodle, rotated_at=later)
+        uow.completions.set_integration(rotated, SealedSecrets(b"sealed-2", b"sealed-1", later))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.completions.integration(ISSUER, "moodle") == rotated
+        secrets = uow.completions.integration_secrets(ISSUER, "moodle")
+        assert secrets == SealedSecrets(b"sealed-2", b"sealed-1", later)
+        disabled = dataclasses.replace(rotated, disabled_at=later)
+        uow.completions.set_integration(disabled)  # the secrets stay as they are
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.completions.integration(ISSUER, "moodle") == disabled
+        assert uow.completions.integration_secrets(ISSUER, "moodle") == secrets
+        with pytest.raises(NotFoundError):
+            uow.completions.integration_secrets(ISSUER, "nothing")
+    with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
+        uow.completions.add_integration(moodle, SealedSecrets(b"again"))
+        uow.commit()
+
+
+def test_completions_are_found_by_external_id_and_listed_per_learner(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    _learners(uow_factory)
+    with uow_factory() as uow:
+        uow.completions.add(completion_of(2))
+        uow.completions.add(completion_of(1, score=None, grade="B+", url=None))
+        uow.completions.add(completion_of(3, user_id="u-2"))
+        uow.completions.record(
+            CompletionEvent(
+                T0, ISSUER, "integration:moodle", "recorded", "moodle", completion_of(2).id
+            )
+        )
+        uow.completions.record(CompletionEvent(T0, ISSUER, "token:t", "registered", "moodle"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.completions.by_external_id(ISSUER, "moodle", "ext-2") == completion_of(2)
+        assert uow.completions.by_external_id(ISSUER, "canvas", "ext-2") is None
+        assert uow.completions.by_external_id("elsewhere", "moodle", "ext-2") is None
+        assert [c.id for c in uow.completions.for_learner("o-1", "u-1")] == [
+            completion_of(1).id,
+            completion_of(2).id,
+        ]
+        assert uow.completions.for_learner("o-1", "u-1")[0].grade == "B+"
+        assert uow.completions.for_learner("o-2", "u-1") == []
+        assert [e.action for e in uow.completions.events(ISSUER)] == ["recorded", "registered"]
+        assert uow.completions.events("elsewhere") == []
+
+
+def test_the_same_external_id_of_a_system_is_a_conflict_when_added(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    _learners(uow_factory)
+    with uow_factory() as uow:
+        uow.completions.add(completion_of(1))
+        uow.commit()
+    with uow_factory() as uow:
+        uow.completions.add(completion_of(2, external_id="ext-1", system="canvas"))  # other system
+        with pytest.raises(ConflictError):
+            uow.completions.add(completion_of(3, external_id="ext-1"))
+    with uow_factory() as uow, pytest.raises(ConflictError):  # noqa: PT012
+        uow.completions.add(completion_of(4, user_id="nobody"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert [c.id for c in uow.completions.for_learner("o-1", "u-1")] == [completion_of(1).id]
 
 
 # --- evidence --------------------------------------------------------------------------------

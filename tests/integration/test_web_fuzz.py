@@ -23,6 +23,7 @@ from credstack.services.accounts import create_token, create_user, set_role
 from credstack.services.achievements import publish_achievement, save_achievement
 from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
+from credstack.services.integrations import register_integration
 from credstack.services.issuers import create_issuer
 from credstack.services.oauth import register_client, save_tokens
 from credstack.services.offerings import OfferingChanges, create_offering
@@ -154,8 +155,35 @@ def test_the_offering_routes_with_a_valid_token_get_no_server_error(
     create_offering(deps, "uni-example", SPEC.id, OfferingChanges(mode=OfferingMode.APPROVAL))
     fuzz_operations(
         web_app,
-        lambda path: "/offerings" in path and path.startswith("/api/"),
+        lambda path: (
+            "/offerings" in path and path.startswith("/api/") and not path.endswith("/completions")
+        ),
         count=8,
+        headers={"Authorization": f"Bearer {token}"},
+        path_parameters={"issuer_id": "uni-example"},
+    )
+
+
+def test_the_completion_routes_with_a_valid_token_get_no_server_error(
+    web_app: Any, deps: ServiceDeps
+) -> None:
+    """Integrations, a report and a CSV import behind a staff token that holds their scopes,
+    with an offering and an integration in place so that the inputs reach the services."""
+    create_user(deps, email="staff@example.org", name="Sam")
+    set_role(deps, email="staff@example.org", issuer_id="uni-example", role=Role.STAFF)
+    _, token = create_token(
+        deps,
+        email="staff@example.org",
+        issuer_id="uni-example",
+        name="fuzz",
+        scopes={"completions:write", "integrations:admin"},
+    )
+    create_offering(deps, "uni-example", SPEC.id, OfferingChanges())
+    register_integration(deps, "uni-example", "moodle", actor="test")
+    fuzz_operations(
+        web_app,
+        lambda path: "/completions" in path or "/integrations" in path,
+        count=6,
         headers={"Authorization": f"Bearer {token}"},
         path_parameters={"issuer_id": "uni-example"},
     )

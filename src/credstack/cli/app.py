@@ -19,6 +19,7 @@ from credstack.cli import (
     achievements,
     award_jobs,
     awards,
+    completions,
     demo,
     issuers,
     serve,
@@ -48,6 +49,8 @@ app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.token_app, name="token")
 app.add_typer(award_jobs.app, name="award-job")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(completions.integrations_app, name="integrations")
+app.add_typer(completions.completions_app, name="completions")
 app.command("award")(awards.award)
 app.command("verify")(verify.verify)
 app.command("demo")(demo.demo)

@@ -44,6 +44,10 @@ SCOPES = frozenset(
         "organisation:admin",
         #: score and accept or return learners' evidence (decision 0027)
         "evidence:review",
+        #: report learners' completions (an LMS's token; issue 7)
+        "completions:write",
+        #: register, rotate and disable the systems that report completions
+        "integrations:admin",
     }
 )
 

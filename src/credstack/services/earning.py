@@ -180,8 +180,17 @@ def _leaves_of(offering: Offering, kind: LeafKind) -> list[Leaf]:
     return [leaf for leaf in leaves(offering.requirements) if leaf.kind is kind]
 
 
+def _completion_outcomes(
+    uow: UnitOfWork, deps: ServiceDeps, offering: Offering, user_id: str
+) -> dict[str, Outcome]:
+    # imported here: services.completions marks progress through this module
+    from credstack.services.completions import completion_outcomes
+
+    return completion_outcomes(uow, deps, offering, user_id)
+
+
 #: Every kind of requirement's outcomes; a kind added joins this list.
-SOURCES: list[OutcomeSource] = [_quiz_outcomes, evidence_outcomes]
+SOURCES: list[OutcomeSource] = [_quiz_outcomes, evidence_outcomes, _completion_outcomes]
 
 
 def outcomes_of(

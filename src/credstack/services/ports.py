@@ -17,6 +17,7 @@ from credstack.domain.accounts import ApiToken, Membership, User, UserSession
 from credstack.domain.achievements import AchievementVersion
 from credstack.domain.award_jobs import AwardJob, JobStatus, ReportLine
 from credstack.domain.awards import Award
+from credstack.domain.completions import Completion, CompletionEvent, Integration
 from credstack.domain.evidence import EvidenceEvent, Rubric, Submission, SubmissionState
 from credstack.domain.issuers import Issuer, SigningKeyRecord
 from credstack.domain.oauth import (
@@ -38,6 +39,7 @@ __all__ = [
     "AwardJobRepository",
     "AwardRepository",
     "Clock",
+    "CompletionRepository",
     "EvidenceRepository",
     "IssuerRepository",
     "KeyRepository",
@@ -519,6 +521,50 @@ class QuizRepository(Protocol):
         """The quiz's audit log, by time, then in the order written."""
 
 
+class CompletionRepository(Protocol):
+    """Integrations (their secrets sealed), completions other systems reported (PERSONAL
+    DATA) and the append-only log of both."""
+
+    def add_integration(self, integration: Integration, secrets: SealedSecrets) -> None:
+        """A taken (organisation, name) is a ``ConflictError`` here or at commit."""
+        ...
+
+    def integration(self, issuer_id: str, name: str) -> Integration | None: ...
+
+    def integration_secrets(self, issuer_id: str, name: str) -> SealedSecrets:
+        """Raises ``NotFoundError``."""
+        ...
+
+    def integrations(self, issuer_id: str) -> builtins.list[Integration]:
+        """The organisation's, by name."""
+        ...
+
+    def set_integration(
+        self, integration: Integration, secrets: SealedSecrets | None = None
+    ) -> None:
+        """Store its rotation and disabling times, and its secrets when given."""
+        ...
+
+    def add(self, completion: Completion) -> None:
+        """A new completion; ``ConflictError`` here (not only at commit) when the system
+        reported that external id for the organisation already."""
+        ...
+
+    def by_external_id(
+        self, issuer_id: str, system: str, external_id: str
+    ) -> Completion | None: ...
+
+    def for_learner(self, offering_id: str, user_id: str) -> builtins.list[Completion]:
+        """The learner's completions in the offering, the earliest completed first."""
+        ...
+
+    def record(self, event: CompletionEvent) -> None: ...
+
+    def events(self, issuer_id: str) -> builtins.list[CompletionEvent]:
+        """By time, then in the order written."""
+        ...
+
+
 class EvidenceRepository(Protocol):
     """Rubrics, evidence submissions (PERSONAL DATA) with their files, and their append-only
     audit log."""
@@ -739,6 +785,9 @@ class UnitOfWork(Protocol):
 
     @property
     def signups(self) -> SignupRepository: ...
+
+    @property
+    def completions(self) -> CompletionRepository: ...
 
     def __enter__(self) -> Self: ...
 

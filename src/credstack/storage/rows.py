@@ -36,12 +36,15 @@ __all__ = [
     "AwardJobRow",
     "AwardRow",
     "Base",
+    "CompletionEventRow",
+    "CompletionRow",
     "EmailTokenRow",
     "EnrolmentEventRow",
     "EnrolmentRow",
     "EvidenceEventRow",
     "EvidenceFileRow",
     "EvidenceSubmissionRow",
+    "IntegrationRow",
     "IssuerRow",
     "MembershipRow",
     "OAuthClientRow",
@@ -573,6 +576,65 @@ class EnrolmentEventRow(Base):
     enrolment_id: Mapped[str] = mapped_column(ForeignKey("enrolments.id"), index=True)
     action: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class IntegrationRow(Base):
+    """A system an organisation lets report completions (``domain.completions``). Its HMAC
+    secret is sealed by the key vault, as webhook secrets are; after a rotation the previous
+    one may sign too until ``previous_until``."""
+
+    __tablename__ = "integrations"
+
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sealed_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    previous_sealed_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    previous_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    rotated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class CompletionRow(Base):
+    """PERSONAL DATA: a learner's completion of an offering's requirement, as another system
+    reported it. ``(system, issuer_id, external_id)`` is unique: a report sent again is the
+    same record."""
+
+    __tablename__ = "completions"
+    __table_args__ = (
+        UniqueConstraint("system", "issuer_id", "external_id"),
+        Index("ix_completions_offering_id_user_id", "offering_id", "user_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"))
+    offering_id: Mapped[str] = mapped_column(ForeignKey("offerings.id"))
+    requirement_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    system: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(200))
+    completed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    score: Mapped[str | None] = mapped_column(String(32))
+    grade: Mapped[str | None] = mapped_column(String(64))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    reported_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class CompletionEventRow(Base):
+    """Append-only: every completion recorded and every change to an integration (who,
+    when, what). PERSONAL DATA: the actor and the completion it names."""
+
+    __tablename__ = "completion_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    system: Mapped[str] = mapped_column(String(64))
+    completion_id: Mapped[str | None] = mapped_column(ForeignKey("completions.id"))
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class RubricRow(Base):

@@ -17,6 +17,7 @@ from credstack.storage.repositories import (
     SqlAuditRepository,
     SqlAwardJobRepository,
     SqlAwardRepository,
+    SqlCompletionRepository,
     SqlEvidenceRepository,
     SqlIssuerRepository,
     SqlKeyRepository,
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
     evidence: SqlEvidenceRepository
     offerings: SqlOfferingRepository
     signups: SqlSignupRepository
+    completions: SqlCompletionRepository
 
     def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
         self._sessions = sessions
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
         self.evidence = SqlEvidenceRepository(session)
         self.offerings = SqlOfferingRepository(session)
         self.signups = SqlSignupRepository(session)
+        self.completions = SqlCompletionRepository(session)
         return self
 
     def __exit__(

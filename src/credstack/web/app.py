@@ -32,6 +32,7 @@ from credstack.vc.status_list import CachingStatusChecker
 from credstack.web import (
     account_pages,
     award_jobs_api,
+    completions_api,
     evidence_api,
     evidence_pages,
     issuer_api,
@@ -159,6 +160,7 @@ def create_app(
     app.include_router(award_jobs_api.router)
     app.include_router(webhooks_api.router)
     app.include_router(quizzes_api.router)
+    app.include_router(completions_api.router)
     app.include_router(quiz_pages.router)
     app.include_router(evidence_api.router)
     app.include_router(evidence_pages.router)

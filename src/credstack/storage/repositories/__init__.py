@@ -4,6 +4,7 @@ from credstack.storage.repositories.accounts import SqlAccountRepository
 from credstack.storage.repositories.achievements import SqlAchievementRepository
 from credstack.storage.repositories.award_jobs import SqlAwardJobRepository
 from credstack.storage.repositories.awards import SqlAwardRepository
+from credstack.storage.repositories.completions import SqlCompletionRepository
 from credstack.storage.repositories.evidence import SqlEvidenceRepository
 from credstack.storage.repositories.issuers import SqlIssuerRepository, SqlKeyRepository
 from credstack.storage.repositories.oauth import SqlOAuthRepository
@@ -20,6 +21,7 @@ __all__ = [
     "SqlAuditRepository",
     "SqlAwardJobRepository",
     "SqlAwardRepository",
+    "SqlCompletionRepository",
     "SqlEvidenceRepository",
     "SqlIssuerRepository",
     "SqlKeyRepository",
