@@ -402,6 +402,25 @@ def test_a_credential_counts_once_where_greedy_assignment_fails() -> None:
     assert [m.id for m in alone.missing()] == ["b"] or [m.id for m in alone.missing()] == ["a"]
 
 
+def test_the_most_places_filled_is_not_always_the_best_assignment() -> None:
+    # filling x and y (the maximum matching) leaves a empty; p for x and q for a completes it
+    spec = spec_of(
+        {
+            "id": "all",
+            "all_of": [
+                {"id": "cr", "credits": {"min": 5, "unit": "ECTS"}, "from": ["x", "y"]},
+                leaf("a"),
+            ],
+        }
+    )
+    p = held("p", "x", "a", credits=ects(5))
+    q = held("q", "y", "a", credits=ects(1))
+    progress = evaluate_pathway(spec, [p, q], NOW)
+    assert progress.met
+    assert progress.node("a").credential == q  # type: ignore[union-attr]
+    assert progress.node("cr/x").credential == p  # type: ignore[union-attr]
+
+
 def test_count_once_spans_at_least_and_credits_nodes() -> None:
     spec = spec_of(
         {

@@ -4,10 +4,12 @@ The count-once rule: one credential fills one place (a leaf, or one source of a 
 node) in the whole pathway, however many it matches. Which place is found by search, not
 greedily: among the assignments that break no order or window constraint, the one that
 (1) completes the pathway, then (2) meets the most nodes, then (3) counts the most
-credentials. Branch and bound over the places that have candidates: a bound that lets
-every undecided place take any unused candidate prunes, and the search stops as soon as an
-assignment reaches the bound of the whole tree, which at pathway sizes (tens of places and
-credentials) is usually the first one tried.
+credentials. First a maximum matching of credentials to places (the most places filled);
+if it reaches the bound of the whole tree (every place with a candidate filled, each
+credential free to serve several), that is the answer, as it usually is at pathway sizes.
+Otherwise branch and bound over the places that have candidates, starting from the
+matching's rank: a branch is pruned when letting every undecided place take any unused
+candidate could not beat the best found, and dropped when it breaks the order or window.
 """
 
 from __future__ import annotations
@@ -284,6 +286,13 @@ class _Engine:
         used: set[int] = set()
         ceiling = self._rank(assign, 0, order, used)
         best_rank, best = (False, -1, -1), list(assign)
+        # a maximum matching (most places filled) often reaches the ceiling at once, and
+        # otherwise is a good first bound to prune with
+        seed = self._matching(order)
+        if not self._breaks(seed):
+            best_rank, best = self._rank(seed, len(order), order, set()), seed
+            if best_rank == ceiling:
+                return best
 
         def search(p: int) -> bool:
             nonlocal best_rank, best
@@ -308,6 +317,25 @@ class _Engine:
 
         search(0)
         return best
+
+    def _matching(self, order: list[int]) -> list[int | None]:
+        """Most places filled, one credential each (augmenting paths, Kuhn's algorithm)."""
+        assign: list[int | None] = [None] * len(self.places)
+        owner: dict[int, int] = {}  # credential index → place index
+
+        def augment(i: int, seen: set[int]) -> bool:
+            for j in self.candidates[i]:
+                if j in seen:
+                    continue
+                seen.add(j)
+                if j not in owner or augment(owner[j], seen):
+                    owner[j], assign[i] = i, j
+                    return True
+            return False
+
+        for i in order:
+            augment(i, set())
+        return assign
 
     def progress(self) -> PathwayProgress:
         assign = self.assignment()
