@@ -390,8 +390,9 @@ def test_check_structure_catches_specs_built_in_code() -> None:
 def test_a_credential_counts_once_where_greedy_assignment_fails() -> None:
     # greedy, in the tree's order, gives "both" to a and leaves b empty
     spec = spec_of({"id": "all", "all_of": [leaf("a"), leaf("b")]})
-    both = held("both", "a", "b", at=days_ago(10))
-    only_a = held("only-a", "a", at=days_ago(20))
+    # (both is the older, so tried first for a)
+    both = held("both", "a", "b", at=days_ago(20))
+    only_a = held("only-a", "a", at=days_ago(10))
     progress = evaluate_pathway(spec, [both, only_a], NOW)
     assert progress.met
     assert progress.node("a").credential == only_a  # type: ignore[union-attr]
@@ -399,7 +400,7 @@ def test_a_credential_counts_once_where_greedy_assignment_fails() -> None:
     alone = evaluate_pathway(spec, [both], NOW)
     assert not alone.met
     assert len(alone.counted()) == 1
-    assert [m.id for m in alone.missing()] == ["b"] or [m.id for m in alone.missing()] == ["a"]
+    assert len(alone.missing()) == 1
 
 
 def test_the_most_places_filled_is_not_always_the_best_assignment() -> None:
@@ -551,9 +552,9 @@ def test_the_two_measures_choose_different_routes() -> None:
     progress = evaluate_pathway(spec, [], NOW)
     assert shortest_route(progress, catalogue) == ["big"]
     assert shortest_route(progress, catalogue, by="workload") == ["small-1", "small-2"]
-    # holding small-1 makes small-2 the shorter route by both measures
+    # holding small-1, small-2 is the cheapest route by both measures
     started = evaluate_pathway(spec, [held("small-1")], NOW)
-    assert shortest_route(started, catalogue) in (["big"], ["small-2"])
+    assert shortest_route(started, catalogue) == ["small-2"]  # one either way: less workload
     assert shortest_route(started, catalogue, by="workload") == ["small-2"]
 
 
