@@ -20,7 +20,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Collection, Container, Iterator, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from credstack.domain.accounts import ApiToken, Membership, User, UserSession
 from credstack.domain.achievements import AchievementVersion, Status
@@ -38,6 +38,7 @@ from credstack.domain.oauth import (
     PortfolioEntry,
 )
 from credstack.domain.offerings import Enrolment, EnrolmentEvent, EnrolmentStatus, Offering
+from credstack.domain.pathway_records import PathwayEvent, PathwayLearner, StoredPathway
 from credstack.domain.quiz_attempts import Attempt, AttemptState, Quiz, QuizEvent
 from credstack.domain.signups import EmailToken
 from credstack.domain.status import AuditEvent, CredentialState, StatusList
@@ -150,6 +151,9 @@ class _Store:
     )
     completions: dict[str, Completion] = dataclasses.field(default_factory=dict)
     completion_events: list[CompletionEvent] = dataclasses.field(default_factory=list)
+    pathways: dict[tuple[str, int], StoredPathway] = dataclasses.field(default_factory=dict)
+    pathway_learners: dict[str, PathwayLearner] = dataclasses.field(default_factory=dict)
+    pathway_events: list[PathwayEvent] = dataclasses.field(default_factory=list)
     #: like database sequences, never reused
     next_status_list_id: int = 1
     next_audit_id: int = 1
@@ -1012,6 +1016,92 @@ class MemoryQuizRepository:
         return [event for _, event in rows]
 
 
+class MemoryPathwayRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add(self, pathway: StoredPathway) -> None:
+        key = (pathway.id, pathway.version)
+        if key in self._store.pathways:
+            raise ConflictError("conflicts with what is stored: that version was saved")
+        self._store.pathways[key] = pathway
+
+    def latest(self, pathway_id: str) -> StoredPathway | None:
+        found = [p for (i, _), p in self._store.pathways.items() if i == pathway_id]
+        return max(found, key=lambda p: p.version) if found else None
+
+    def version(self, pathway_id: str, version: int) -> StoredPathway | None:
+        return self._store.pathways.get((pathway_id, version))
+
+    def for_issuer(self, issuer_id: str) -> list[StoredPathway]:
+        ids = sorted({i for (i, _), p in self._store.pathways.items() if p.issuer_id == issuer_id})
+        return [p for p in (self.latest(i) for i in ids) if p is not None]
+
+    def add_learner(self, learner: PathwayLearner) -> None:
+        if self.learner_of(learner.pathway_id, learner.user_id) is not None:
+            raise ConflictError("conflicts with what is stored: the learner is on it already")
+        self._store.pathway_learners[learner.id] = learner
+
+    def learner(self, learner_id: str) -> PathwayLearner:
+        found = self._store.pathway_learners.get(learner_id)
+        if found is None:
+            raise NotFoundError(f"no learner '{learner_id}' on a pathway")
+        return found
+
+    def _learners(self, keep: Callable[[PathwayLearner], bool]) -> list[PathwayLearner]:
+        found = [p for p in self._store.pathway_learners.values() if keep(p)]
+        return sorted(found, key=lambda p: (p.started_at, p.id))
+
+    def learner_of(self, pathway_id: str, user_id: str) -> PathwayLearner | None:
+        found = self._learners(lambda p: (p.pathway_id, p.user_id) == (pathway_id, user_id))
+        return found[0] if found else None
+
+    def learners(self, pathway_id: str) -> list[PathwayLearner]:
+        return self._learners(lambda p: p.pathway_id == pathway_id)
+
+    def learners_of_user(self, user_id: str) -> list[PathwayLearner]:
+        return self._learners(lambda p: p.user_id == user_id)
+
+    def _change(self, learner_id: str, **changes: Any) -> None:
+        found = self._store.pathway_learners[learner_id]
+        self._store.pathway_learners[learner_id] = dataclasses.replace(found, **changes)
+
+    def mark_due(self, learner_ids: Collection[str], at: dt.datetime) -> None:
+        for learner_id in learner_ids:
+            if learner_id in self._store.pathway_learners:
+                self._change(learner_id, check_due_at=at)
+
+    def due(self, limit: int) -> list[PathwayLearner]:
+        found = [p for p in self._store.pathway_learners.values() if p.check_due_at is not None]
+        return sorted(found, key=lambda p: (p.check_due_at or p.started_at, p.id))[:limit]
+
+    def clear_due(self, learner_id: str, seen_due_at: dt.datetime) -> bool:
+        found = self._store.pathway_learners.get(learner_id)
+        if found is None or found.check_due_at != seen_due_at:
+            return False
+        self._change(learner_id, check_due_at=None)
+        return True
+
+    def record_award(self, learner_id: str, award_id: str, at: dt.datetime) -> bool:
+        found = self._store.pathway_learners.get(learner_id)
+        if found is None or found.award_id is not None:
+            return False
+        self._change(learner_id, award_id=award_id, completed_at=at, check_due_at=None)
+        return True
+
+    def set_flag(self, learner_id: str, flagged: str | None) -> None:
+        if learner_id in self._store.pathway_learners:
+            self._change(learner_id, flagged=flagged)
+
+    def record(self, event: PathwayEvent) -> None:
+        self._store.pathway_events.append(event)
+
+    def events(self, pathway_id: str) -> list[PathwayEvent]:
+        found = [(n, e) for n, e in enumerate(self._store.pathway_events)]
+        ordered = sorted(found, key=lambda pair: (pair[1].at, pair[0]))
+        return [e for _, e in ordered if e.pathway_id == pathway_id]
+
+
 class MemoryCompletionRepository:
     def __init__(self, store: _Store) -> None:
         self._store = store
@@ -1236,6 +1326,7 @@ class MemoryUnitOfWork:
     offerings: MemoryOfferingRepository
     signups: MemorySignupRepository
     completions: MemoryCompletionRepository
+    pathways: MemoryPathwayRepository
 
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -1261,6 +1352,7 @@ class MemoryUnitOfWork:
         self.signups = MemorySignupRepository(work)
         self.quizzes = MemoryQuizRepository(work)
         self.completions = MemoryCompletionRepository(work)
+        self.pathways = MemoryPathwayRepository(work)
         self.evidence = MemoryEvidenceRepository(work)
         return self
 

@@ -20,6 +20,7 @@ from credstack.domain.achievements import AchievementSpec
 from credstack.domain.award_jobs import AwardItem
 from credstack.domain.awards import AwardRequest, Recipient
 from credstack.domain.offerings import OfferingMode
+from credstack.domain.pathways import parse_pathway_data
 from credstack.domain.quizzes import QuizSpec
 from credstack.domain.requirements import parse_requirements
 from credstack.domain.rubrics import RubricSpec
@@ -32,6 +33,7 @@ from credstack.services.evidence import submit_evidence
 from credstack.services.integrations import register_integration
 from credstack.services.issuers import create_issuer
 from credstack.services.offerings import OfferingChanges, create_offering, enrol
+from credstack.services.pathways import save_pathway
 from credstack.services.quizzes import create_quiz
 from credstack.services.rubrics import create_rubric
 from credstack.services.webhooks import register_webhook
@@ -40,6 +42,15 @@ from credstack.web import create_app
 from tests.fakes import FixedClock
 
 PROBLEM = "application/problem+json"
+
+
+def pathway(pathway_id: str, org: str = "acme") -> dict[str, Any]:
+    return {
+        "id": pathway_id,
+        "name": "A certificate",
+        "target": f"{org}-cert",
+        "requirements": {"id": "one", "credential": f"{org}-101"},
+    }
 
 
 def spec(id: str) -> AchievementSpec:
@@ -57,6 +68,10 @@ class World:
             create_issuer(deps, id=org, name=org.title(), country_code="NL")
             save_achievement(deps, org, spec(f"{org}-101"))
             publish_achievement(deps, f"{org}-101")
+            # a certificate stacked from it (a pathway's target)
+            save_achievement(deps, org, spec(f"{org}-cert"))
+            publish_achievement(deps, f"{org}-cert")
+            save_pathway(deps, org, parse_pathway_data(pathway(f"{org}-path", org)), actor="test")
         self.awards = {
             org: issue_award(
                 deps, AwardRequest(f"{org}-101", Recipient.parse(f"learner@{org}.example"))
@@ -273,6 +288,11 @@ ENDPOINTS = [
     ("GET", f"{ORG}/quizzes/acme-quiz", None, "achievements:read", 200),
     ("PUT", f"{ORG}/quizzes/acme-quiz", QUIZ, "achievements:write", 200),
     ("GET", f"{ORG}/quizzes/acme-quiz/events", None, "awards:read", 200),
+    ("POST", f"{ORG}/pathways", pathway("acme-path-2"), "achievements:write", 201),
+    ("GET", f"{ORG}/pathways", None, "achievements:read", 200),
+    ("GET", f"{ORG}/pathways/acme-path", None, "achievements:read", 200),
+    ("GET", f"{ORG}/pathways/acme-path/learners", None, "awards:read", 200),
+    ("GET", f"{ORG}/pathways/acme-path/events", None, "awards:read", 200),
     ("POST", f"{ORG}/offerings", {"achievement": "acme-101"}, "achievements:write", 201),
     ("GET", f"{ORG}/offerings", None, "achievements:read", 200),
     ("GET", f"{ORG}/offerings/{{acme_offering}}", None, "achievements:read", 200),
@@ -397,6 +417,9 @@ def test_the_table_covers_every_organisation_route(client: TestClient) -> None:
         ("GET", f"{ORG}/quizzes/globex-quiz", None),
         ("PUT", f"{ORG}/quizzes/globex-quiz", {**QUIZ, "id": "globex-quiz"}),
         ("GET", f"{ORG}/quizzes/globex-quiz/events", None),
+        ("GET", f"{ORG}/pathways/globex-path", None),
+        ("GET", f"{ORG}/pathways/globex-path/learners", None),
+        ("GET", f"{ORG}/pathways/globex-path/events", None),
         ("GET", f"{ORG}/offerings/{{globex_offering}}", None),
         ("PATCH", f"{ORG}/offerings/{{globex_offering}}", {"capacity": 5}),
         ("POST", f"{ORG}/offerings/{{globex_offering}}/close", None),

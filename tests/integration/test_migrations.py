@@ -67,6 +67,9 @@ APP_TABLES = {
     "integrations",
     "completions",
     "completion_events",
+    "pathways",
+    "pathway_learners",
+    "pathway_events",
 }
 
 

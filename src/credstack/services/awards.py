@@ -36,6 +36,7 @@ from credstack.services.award_signing import (
 )
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import signing_key
+from credstack.services.pathway_marks import mark_holdings
 from credstack.services.ports import UnitOfWork
 from credstack.services.status import (
     PendingSlot,
@@ -284,6 +285,8 @@ def issue_award(
             uow.audit.append(dataclasses.replace(audit, reason=f"{audit.reason} as {award.id}"))
         # the outbox: the event is stored exactly when the award is
         record_event(uow, deps, "credential.issued", award, at=award.issued_at)
+        # and the recipient's pathways are to be looked at: this may complete one
+        due = mark_holdings(uow, request.recipient.email, award.issued_at)
         try:
             uow.commit()
         except ConflictError:
@@ -292,6 +295,10 @@ def issue_award(
                 f"{request.recipient.identifier} was just awarded '{request.achievement_id}' "
                 "by another process"
             ) from None
+    if due:
+        from credstack.services.pathways import settle_pathways  # it issues awards itself
+
+        settle_pathways(deps, due)
     return award
 
 

@@ -28,6 +28,7 @@ from credstack.domain.oauth import (
     PortfolioEntry,
 )
 from credstack.domain.offerings import Enrolment, EnrolmentEvent, Offering
+from credstack.domain.pathway_records import PathwayEvent, PathwayLearner, StoredPathway
 from credstack.domain.quiz_attempts import Attempt, Quiz, QuizEvent
 from credstack.domain.signups import EmailToken
 from credstack.domain.status import AuditEvent, CredentialState, StatusList
@@ -48,6 +49,7 @@ __all__ = [
     "Mailer",
     "OAuthRepository",
     "OfferingRepository",
+    "PathwayRepository",
     "PortfolioRepository",
     "QuizRepository",
     "SignupRepository",
@@ -521,6 +523,63 @@ class QuizRepository(Protocol):
         """The quiz's audit log, by time, then in the order written."""
 
 
+class PathwayRepository(Protocol):
+    """Pathway versions, the learners on them (PERSONAL DATA) and the pathway log."""
+
+    def add(self, pathway: StoredPathway) -> None:
+        """A new version; ``ConflictError`` when that version exists (two saves at once)."""
+        ...
+
+    def latest(self, pathway_id: str) -> StoredPathway | None: ...
+
+    def version(self, pathway_id: str, version: int) -> StoredPathway | None: ...
+
+    def for_issuer(self, issuer_id: str) -> builtins.list[StoredPathway]:
+        """The newest version of each of the organisation's pathways, by id."""
+        ...
+
+    def add_learner(self, learner: PathwayLearner) -> None:
+        """``ConflictError`` when the user is on that pathway already."""
+        ...
+
+    def learner(self, learner_id: str) -> PathwayLearner:
+        """Raises ``NotFoundError``."""
+        ...
+
+    def learner_of(self, pathway_id: str, user_id: str) -> PathwayLearner | None: ...
+
+    def learners(self, pathway_id: str) -> builtins.list[PathwayLearner]:
+        """Oldest first."""
+        ...
+
+    def learners_of_user(self, user_id: str) -> builtins.list[PathwayLearner]:
+        """The user's, oldest first."""
+        ...
+
+    def mark_due(self, learner_ids: Collection[str], at: dt.datetime) -> None:
+        """These learners' holdings changed at ``at``: look at them (awarded ones too: a
+        component lost matters after the award)."""
+        ...
+
+    def due(self, limit: int) -> builtins.list[PathwayLearner]: ...
+
+    def clear_due(self, learner_id: str, seen_due_at: dt.datetime) -> bool:
+        """Clear the mark if it is still ``seen_due_at``."""
+        ...
+
+    def record_award(self, learner_id: str, award_id: str, at: dt.datetime) -> bool:
+        """Record the stacked credential unless one is recorded: whether this call did."""
+        ...
+
+    def set_flag(self, learner_id: str, flagged: str | None) -> None: ...
+
+    def record(self, event: PathwayEvent) -> None: ...
+
+    def events(self, pathway_id: str) -> builtins.list[PathwayEvent]:
+        """The pathway's log, oldest first."""
+        ...
+
+
 class CompletionRepository(Protocol):
     """Integrations (their secrets sealed), completions other systems reported (PERSONAL
     DATA) and the append-only log of both."""
@@ -788,6 +847,9 @@ class UnitOfWork(Protocol):
 
     @property
     def completions(self) -> CompletionRepository: ...
+
+    @property
+    def pathways(self) -> PathwayRepository: ...
 
     def __enter__(self) -> Self: ...
 

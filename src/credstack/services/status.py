@@ -30,6 +30,7 @@ from credstack.domain.status_indexes import index_for_position
 from credstack.ob.awards_v3p0 import xsd_date_time
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import signing_key
+from credstack.services.pathway_marks import mark_holdings
 from credstack.services.ports import UnitOfWork
 from credstack.services.webhooks import STATUS_EVENTS, record_event
 from credstack.vc import Ed25519KeyPair, sign_credential
@@ -274,7 +275,14 @@ def change_status(
         uow.audit.append(AuditEvent(now, actor, action, award.id, reason))
         if action in STATUS_EVENTS:
             record_event(uow, deps, STATUS_EVENTS[action], award, reason=reason, at=now)
+        # what the recipient holds changed: their pathways are looked at (a stacked
+        # credential may have lost a component, or gained one back)
+        due = mark_holdings(uow, award.recipient.email, now)
         uow.commit()
+    if due:
+        from credstack.services.pathways import settle_pathways
+
+        settle_pathways(deps, due)
     return dataclasses.replace(award, state=state)
 
 

@@ -51,6 +51,9 @@ __all__ = [
     "OAuthCodeRow",
     "OAuthTokenRow",
     "OfferingRow",
+    "PathwayEventRow",
+    "PathwayLearnerRow",
+    "PathwayRow",
     "PortfolioEntryRow",
     "QuizAttemptRow",
     "QuizEventRow",
@@ -717,4 +720,48 @@ class EvidenceEventRow(Base):
     submission_id: Mapped[str | None] = mapped_column(
         ForeignKey("evidence_submissions.id"), index=True
     )
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class PathwayRow(Base):
+    """One version of a pathway (``domain.pathway_records``): its spec as plain data."""
+
+    __tablename__ = "pathways"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    loss_policy: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class PathwayLearnerRow(Base):
+    """PERSONAL DATA: a learner on a pathway, at the version they started on."""
+
+    __tablename__ = "pathway_learners"
+    __table_args__ = (UniqueConstraint("pathway_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    pathway_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    award_id: Mapped[str | None] = mapped_column(ForeignKey("awards.id"), index=True)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    check_due_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), index=True)
+    flagged: Mapped[str | None] = mapped_column(Text)
+
+
+class PathwayEventRow(Base):
+    """Append-only: what happened on a pathway (who, when, what)."""
+
+    __tablename__ = "pathway_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    pathway_id: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    learner_id: Mapped[str | None] = mapped_column(String(36))
     detail: Mapped[str | None] = mapped_column(Text)

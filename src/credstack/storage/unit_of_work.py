@@ -23,6 +23,7 @@ from credstack.storage.repositories import (
     SqlKeyRepository,
     SqlOAuthRepository,
     SqlOfferingRepository,
+    SqlPathwayRepository,
     SqlPortfolioRepository,
     SqlQuizRepository,
     SqlSignupRepository,
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
     offerings: SqlOfferingRepository
     signups: SqlSignupRepository
     completions: SqlCompletionRepository
+    pathways: SqlPathwayRepository
 
     def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
         self._sessions = sessions
@@ -78,6 +80,7 @@ class SqlUnitOfWork:
         self.offerings = SqlOfferingRepository(session)
         self.signups = SqlSignupRepository(session)
         self.completions = SqlCompletionRepository(session)
+        self.pathways = SqlPathwayRepository(session)
         return self
 
     def __exit__(

@@ -42,6 +42,7 @@ from credstack.web import (
     ob_api,
     offerings_api,
     organisations_api,
+    pathways_api,
     profile_pages,
     public,
     quiz_pages,
@@ -164,6 +165,7 @@ def create_app(
     app.include_router(quiz_pages.router)
     app.include_router(evidence_api.router)
     app.include_router(evidence_pages.router)
+    app.include_router(pathways_api.router)
     app.include_router(oauth.router)
     app.include_router(machine_oauth.router)
     app.include_router(ob_api.ob_router)

@@ -9,6 +9,7 @@ from credstack.storage.repositories.evidence import SqlEvidenceRepository
 from credstack.storage.repositories.issuers import SqlIssuerRepository, SqlKeyRepository
 from credstack.storage.repositories.oauth import SqlOAuthRepository
 from credstack.storage.repositories.offerings import SqlOfferingRepository
+from credstack.storage.repositories.pathways import SqlPathwayRepository
 from credstack.storage.repositories.portfolio import SqlPortfolioRepository
 from credstack.storage.repositories.quizzes import SqlQuizRepository
 from credstack.storage.repositories.signups import SqlSignupRepository
@@ -27,6 +28,7 @@ __all__ = [
     "SqlKeyRepository",
     "SqlOAuthRepository",
     "SqlOfferingRepository",
+    "SqlPathwayRepository",
     "SqlPortfolioRepository",
     "SqlQuizRepository",
     "SqlSignupRepository",

@@ -1,0 +1,368 @@
+"""Pathways (issue 8): save them as versions, put learners on them, and award the stacked
+credential the moment a learner completes one.
+
+A learner's holdings change when a credential is issued to them, or one of theirs is
+revoked, suspended or restored: ``pathway_marks.mark_holdings`` marks their pathway rows due
+in that same transaction, and the change settles them right after its commit (the server's
+settler catches what a crash left; decision 0030's pattern). Settling evaluates the version
+the learner started on (``domain.pathways``) against what they hold now: complete and not yet
+awarded, the target credential is issued citing its components as evidence; awarded and no
+longer complete (a component lost), the pathway's ``loss_policy`` applies: keep, flag for the
+provider's review, or revoke.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Collection
+
+from credstack.domain.achievements import AchievementSpec, AchievementVersion
+from credstack.domain.awards import Award, AwardRequest, EvidenceItem, Recipient
+from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from credstack.domain.holdings import Credit, CreditUnit, HeldCredential, HoldingSource
+from credstack.domain.pathway_records import PathwayEvent, PathwayLearner, StoredPathway
+from credstack.domain.pathways import (
+    CatalogueEntry,
+    ComponentLossPolicy,
+    PathwayProgress,
+    PathwaySpec,
+    check_pathway,
+    evaluate_pathway,
+    required_achievements,
+    shortest_route,
+)
+from credstack.domain.status import StatusAction
+from credstack.services.awards import issue_award
+from credstack.services.deps import ServiceDeps
+from credstack.services.ports import UnitOfWork
+
+__all__ = [
+    "LearnerPathway",
+    "catalogue_of",
+    "holdings_of",
+    "learner_pathway",
+    "list_pathways",
+    "pathway_events",
+    "save_pathway",
+    "settle_due_pathways",
+    "settle_pathways",
+    "show_pathway",
+    "start_pathway",
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LearnerPathway:
+    """A learner's view of a pathway: the version they are on, their progress on it, and the
+    cheapest way to finish (achievement ids, fewest credentials first; ``None``: the
+    catalogue cannot finish it)."""
+
+    pathway: StoredPathway
+    learner: PathwayLearner | None
+    progress: PathwayProgress
+    route: list[str] | None
+    names: dict[str, str]
+
+
+def _credits(spec: AchievementSpec) -> tuple[Credit, ...]:
+    found = []
+    elements = spec.micro_credential
+    if elements is not None and elements.ects is not None:
+        found.append(Credit(decimal.Decimal(str(elements.ects)), CreditUnit.ECTS))
+    if spec.credits_available is not None:
+        found.append(Credit(decimal.Decimal(str(spec.credits_available)), CreditUnit.CREDITS))
+    if elements is not None and elements.workload_hours is not None:
+        found.append(Credit(decimal.Decimal(str(elements.workload_hours)), CreditUnit.HOURS))
+    return tuple(found)
+
+
+def _entry(version: AchievementVersion) -> CatalogueEntry:
+    spec = version.spec
+    elements = spec.micro_credential
+    return CatalogueEntry(
+        name=spec.name,
+        workload_hours=elements.workload_hours if elements else None,
+        credits=_credits(spec),
+        eqf_level=elements.eqf_level if elements else None,
+    )
+
+
+def catalogue_of(uow: UnitOfWork, issuer_id: str) -> dict[str, CatalogueEntry]:
+    """The organisation's published achievements, as pathway checks and routes see them."""
+    found = {}
+    for latest in uow.achievements.list(issuer_id):
+        published = uow.achievements.latest_published(latest.achievement_id)
+        if published is not None:
+            found[published.achievement_id] = _entry(published)
+    return found
+
+
+def _others(uow: UnitOfWork, issuer_id: str, pathway_id: str) -> dict[str, frozenset[str]]:
+    return {
+        stored.spec.target: required_achievements(stored.spec)
+        for stored in uow.pathways.for_issuer(issuer_id)
+        if stored.id != pathway_id
+    }
+
+
+def save_pathway(
+    deps: ServiceDeps,
+    issuer_id: str,
+    spec: PathwaySpec,
+    *,
+    actor: str,
+    loss_policy: ComponentLossPolicy | None = None,
+) -> tuple[StoredPathway, bool]:
+    """Save the organisation's pathway: its first version, or the next one when the spec (or
+    the loss policy) changed; the same spec again changes nothing (``(stored, False)``).
+    Refused: a target that is not one of its published achievements, or any rule
+    ``check_pathway`` finds broken (``InvalidInputError``); an id another organisation uses
+    (``ConflictError``)."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        uow.issuers.get(issuer_id)
+        latest = uow.pathways.latest(spec.id)
+        if latest is not None and latest.issuer_id != issuer_id:
+            raise ConflictError(f"the pathway id '{spec.id}' is taken: choose another")
+        catalogue = catalogue_of(uow, issuer_id)
+        if spec.target not in catalogue:
+            raise InvalidInputError(
+                f"target: '{spec.target}' is not a published achievement of the organisation"
+            )
+        check_pathway(spec, catalogue, others=_others(uow, issuer_id, spec.id))
+        policy = loss_policy or (latest.loss_policy if latest else ComponentLossPolicy.FLAG)
+        if latest is not None and latest.spec == spec and latest.loss_policy is policy:
+            return latest, False
+        stored = StoredPathway(issuer_id, (latest.version + 1) if latest else 1, spec, now, policy)
+        uow.pathways.add(stored)
+        uow.pathways.record(
+            PathwayEvent(now, actor, spec.id, "saved", detail=f"version {stored.version}")
+        )
+        uow.commit()
+    return stored, True
+
+
+def _own(uow: UnitOfWork, issuer_id: str, pathway_id: str) -> StoredPathway:
+    found = uow.pathways.latest(pathway_id)
+    if found is None or found.issuer_id != issuer_id:
+        raise NotFoundError(f"no pathway '{pathway_id}'")
+    return found
+
+
+def show_pathway(
+    deps: ServiceDeps, issuer_id: str, pathway_id: str, version: int | None = None
+) -> StoredPathway:
+    """The organisation's pathway (its newest version, or ``version``)."""
+    with deps.uow() as uow:
+        latest = _own(uow, issuer_id, pathway_id)
+        if version is None:
+            return latest
+        found = uow.pathways.version(pathway_id, version)
+        if found is None:
+            raise NotFoundError(f"pathway '{pathway_id}' has no version {version}")
+        return found
+
+
+def list_pathways(deps: ServiceDeps, issuer_id: str) -> list[StoredPathway]:
+    with deps.uow() as uow:
+        return uow.pathways.for_issuer(issuer_id)
+
+
+def pathway_events(deps: ServiceDeps, issuer_id: str, pathway_id: str) -> list[PathwayEvent]:
+    with deps.uow() as uow:
+        _own(uow, issuer_id, pathway_id)
+        return uow.pathways.events(pathway_id)
+
+
+def _standing(award: Award, now: dt.datetime) -> bool:
+    state = award.state
+    expired = award.valid_until is not None and award.valid_until <= now
+    return not (state.revoked or state.suspended or expired)
+
+
+def holdings_of(uow: UnitOfWork, user_id: str, now: dt.datetime) -> list[HeldCredential]:
+    """What the learner holds from this installation: every credential issued to their
+    e-mail address, as pathway rules see it (revoked, suspended and expired ones kept, not
+    standing, so that a page can say why they do not count)."""
+    user = uow.accounts.user(user_id)
+    held = []
+    for award in uow.awards.for_email(user.email):
+        spec = uow.achievements.version(award.achievement_id, award.achievement_version).spec
+        elements = spec.micro_credential
+        held.append(
+            HeldCredential(
+                id=award.id,
+                source=HoldingSource.AWARD,
+                counts_as=frozenset({award.achievement_id}),
+                issuer=award.issuer_id,
+                issued_at=award.issued_at,
+                credits=_credits(spec),
+                eqf_level=elements.eqf_level if elements else None,
+                standing=_standing(award, now),
+                name=spec.name,
+            )
+        )
+    return held
+
+
+def start_pathway(deps: ServiceDeps, user_id: str, pathway_id: str) -> PathwayLearner:
+    """Put the learner on the pathway's newest version (what they hold counts at once: one
+    who holds every component gets the stacked credential now). ``ConflictError`` when they
+    are on it already, ``NotFoundError`` for no pathway."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        latest = uow.pathways.latest(pathway_id)
+        if latest is None:
+            raise NotFoundError(f"no pathway '{pathway_id}'")
+        uow.accounts.user(user_id)
+        if uow.pathways.learner_of(pathway_id, user_id) is not None:
+            raise ConflictError("you are on this pathway already")
+        learner = PathwayLearner(
+            str(uuid.uuid4()), pathway_id, user_id, latest.version, now, check_due_at=now
+        )
+        uow.pathways.add_learner(learner)
+        detail = f"version {latest.version}"
+        uow.pathways.record(PathwayEvent(now, user_id, pathway_id, "started", learner.id, detail))
+        uow.commit()
+    settle_pathways(deps, [learner.id])
+    with deps.uow() as uow:
+        return uow.pathways.learner(learner.id)
+
+
+def learner_pathway(deps: ServiceDeps, pathway_id: str, user_id: str | None) -> LearnerPathway:
+    """The pathway as ``user_id`` sees it (their version and progress; for nobody signed in,
+    the newest version against nothing held)."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        latest = uow.pathways.latest(pathway_id)
+        if latest is None:
+            raise NotFoundError(f"no pathway '{pathway_id}'")
+        learner = None if user_id is None else uow.pathways.learner_of(pathway_id, user_id)
+        stored = latest
+        if learner is not None:
+            stored = uow.pathways.version(pathway_id, learner.version) or latest
+        held = [] if user_id is None else holdings_of(uow, user_id, now)
+        catalogue = catalogue_of(uow, stored.issuer_id)
+    progress = evaluate_pathway(stored.spec, held, now)
+    route = shortest_route(progress, catalogue)
+    names = {achievement: entry.name for achievement, entry in catalogue.items()}
+    return LearnerPathway(stored, learner, progress, route, names)
+
+
+def settle_pathways(deps: ServiceDeps, learner_ids: Collection[str]) -> list[Award]:
+    """Look at each due learner: issue the stacked credential of those who completed their
+    pathway, apply the loss policy to those awarded who no longer have. Returns what was
+    issued."""
+    issued = []
+    for learner_id in learner_ids:
+        award = _settle_one(deps, learner_id)
+        if award is not None:
+            issued.append(award)
+    return issued
+
+
+def settle_due_pathways(deps: ServiceDeps, limit: int = 100) -> list[Award]:
+    with deps.uow() as uow:
+        due = [learner.id for learner in uow.pathways.due(limit)]
+    return settle_pathways(deps, due)
+
+
+def _settle_one(deps: ServiceDeps, learner_id: str) -> Award | None:
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        learner = uow.pathways.learner(learner_id)
+        seen = learner.check_due_at
+        if seen is None:
+            return None
+        stored = uow.pathways.version(learner.pathway_id, learner.version)
+        assert stored is not None, "a learner's version is never deleted"
+        held = holdings_of(uow, learner.user_id, now)
+        progress = evaluate_pathway(stored.spec, held, now)
+        email = uow.accounts.user(learner.user_id).email
+        if learner.award_id is not None or not progress.met:
+            revoke = None
+            if learner.award_id is not None and not progress.met:
+                revoke = _component_lost(uow, stored, learner, now)
+            uow.pathways.clear_due(learner.id, seen)
+            uow.commit()
+            if revoke is not None:
+                _revoke(deps, revoke, stored.spec.name)
+            return None
+    award = _issue(deps, stored, learner, progress, email)
+    with deps.uow() as uow:
+        recorded = uow.pathways.record_award(learner.id, award.id, deps.clock.now())
+        if recorded:
+            detail = f"{award.id} from " + ", ".join(held.id for held in progress.counted())
+            event = PathwayEvent(now, "pathways", stored.id, "awarded", learner.id, detail)
+            uow.pathways.record(event)
+        uow.commit()
+    return award if recorded else None
+
+
+def _issue(
+    deps: ServiceDeps,
+    stored: StoredPathway,
+    learner: PathwayLearner,
+    progress: PathwayProgress,
+    email: str,
+) -> Award:
+    evidence = tuple(
+        EvidenceItem(
+            name=held.name or None,
+            description=f"A component of the pathway '{stored.spec.name}', issued "
+            f"{held.issued_at.date().isoformat()} by {held.issuer}",
+            url=_credential_url(deps, held),
+            genre="Component credential",
+        )
+        for held in progress.counted()
+    )
+    request = AwardRequest(
+        achievement_id=stored.spec.target,
+        recipient=Recipient(email=email),
+        narrative=f"Completed the pathway '{stored.spec.name}' (version {stored.version}).",
+        source_id=f"pathway:{learner.id}",
+        evidence=evidence,
+    )
+    try:
+        return issue_award(deps, request)
+    except ConflictError:
+        with deps.uow() as uow:
+            existing = uow.awards.by_source_key(request.achievement_id, request.source_key)
+        if existing is None:
+            raise
+        return existing
+
+
+def _credential_url(deps: ServiceDeps, held: HeldCredential) -> str | None:
+    if held.source is HoldingSource.AWARD:
+        return f"{deps.public_url}/credentials/{held.id}"
+    return None
+
+
+def _component_lost(
+    uow: UnitOfWork, stored: StoredPathway, learner: PathwayLearner, now: dt.datetime
+) -> str | None:
+    """The stacked credential's pathway is no longer complete: apply the policy, once.
+    Returns the award to revoke (after this unit of work) when the policy says so."""
+    if learner.flagged is not None:
+        return None  # dealt with already
+    why = "a component no longer stands (revoked, suspended or expired)"
+    policy = stored.loss_policy
+    uow.pathways.set_flag(learner.id, f"{why}; policy: {policy.value}")
+    uow.pathways.record(
+        PathwayEvent(now, "pathways", stored.id, f"lost_{policy.value}", learner.id, why)
+    )
+    return learner.award_id if policy is ComponentLossPolicy.REVOKE else None
+
+
+def _revoke(deps: ServiceDeps, award_id: str, pathway_name: str) -> None:
+    # a revocation is a unit of work of its own (the status list is re-signed)
+    from credstack.services.status import change_status
+
+    reason = f"a component of the pathway '{pathway_name}' no longer stands"
+    with contextlib.suppress(ConflictError):  # revoked already
+        change_status(deps, award_id, StatusAction.REVOKE, reason=reason, actor="pathways")
