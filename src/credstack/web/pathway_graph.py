@@ -36,7 +36,7 @@ from credstack.domain.pathways import (
     PathwayProgress,
 )
 
-__all__ = ["pathway_svg"]
+__all__ = ["State", "pathway_svg"]
 
 #: the layout, in pixels (user units of the viewBox)
 BOX_WIDTH = 440
