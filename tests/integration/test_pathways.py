@@ -32,6 +32,7 @@ from tests.fakes import FixedClock
 
 ORG = "/api/v1/organisations/acme"
 LEARNER = "lea@example.org"
+PASSWORD = "correct horse battery"
 PATHWAY: dict[str, Any] = {
     "id": "data-certificate",
     "name": "Data certificate",
@@ -74,7 +75,7 @@ def acme(deps: ServiceDeps) -> ServiceDeps:
     create_issuer(deps, id="acme", name="Acme Academy", country_code="NL")
     for achievement_id in ("foundations", "charts", "ethics", "certificate"):
         _achievement(deps, achievement_id, 2 if achievement_id != "certificate" else 6)
-    create_user(deps, email=LEARNER, name="Lea")
+    create_user(deps, email=LEARNER, name="Lea", password=PASSWORD)
     create_user(deps, email="owner@acme.example", name="Olga")
     set_role(deps, email="owner@acme.example", issuer_id="acme", role=Role.OWNER)
     return deps
@@ -240,3 +241,29 @@ def test_the_api_saves_versions_reads_yaml_and_lists_learners(
     assert bad.headers["content-type"].startswith("application/problem+json")
     assert client.get(f"{ORG}/pathways/nope").status_code == 404
     assert client.get("/api/v1/organisations/globex/pathways").status_code in (403, 404)
+
+
+def test_the_pathway_page_draws_progress_and_starts_the_pathway(
+    client: TestClient, acme: ServiceDeps
+) -> None:
+    save(acme, PATHWAY)
+    award(acme, "foundations")
+    page = TestClient(client.app)
+    anonymous = page.get("/pathways/data-certificate")
+    assert anonymous.status_code == 200
+    assert 'role="img"' in anonymous.text  # the picture, inline
+    assert "Sign in</a> to start this pathway" in anonymous.text
+    form = page.get("/login").text
+    csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    page.post("/login", data={"email": LEARNER, "password": PASSWORD, "csrf": csrf})
+    before = page.get("/pathways/data-certificate").text
+    csrf = before.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    started = page.post("/pathways/data-certificate/start", data={"csrf": csrf})
+    assert started.status_code == 200  # followed to the page
+    assert "Your progress (version 1)" in started.text
+    assert "counted: <em>Foundations</em>" in started.text
+    assert '<a href="/achievements/charts">Charts</a>' in started.text  # the shortest route
+    learning = page.get("/learning").text
+    assert '<a href="/pathways/data-certificate">Data certificate</a>: 1 of 3 done' in learning
+    assert page.post("/pathways/data-certificate/start", data={"csrf": "x"}).status_code == 403
+    assert page.get("/pathways/nope").status_code == 404

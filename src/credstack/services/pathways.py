@@ -47,6 +47,7 @@ __all__ = [
     "learner_pathway",
     "list_pathways",
     "pathway_events",
+    "pathways_of",
     "save_pathway",
     "settle_due_pathways",
     "settle_pathways",
@@ -231,6 +232,13 @@ def start_pathway(deps: ServiceDeps, user_id: str, pathway_id: str) -> PathwayLe
     settle_pathways(deps, [learner.id])
     with deps.uow() as uow:
         return uow.pathways.learner(learner.id)
+
+
+def pathways_of(deps: ServiceDeps, user_id: str) -> list[LearnerPathway]:
+    """Every pathway the learner started, with their progress (what "My learning" lists)."""
+    with deps.uow() as uow:
+        started = [row.pathway_id for row in uow.pathways.learners_of_user(user_id)]
+    return [learner_pathway(deps, pathway_id, user_id) for pathway_id in started]
 
 
 def learner_pathway(deps: ServiceDeps, pathway_id: str, user_id: str | None) -> LearnerPathway:

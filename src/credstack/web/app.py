@@ -42,6 +42,7 @@ from credstack.web import (
     ob_api,
     offerings_api,
     organisations_api,
+    pathway_pages,
     pathways_api,
     profile_pages,
     public,
@@ -166,6 +167,7 @@ def create_app(
     app.include_router(evidence_api.router)
     app.include_router(evidence_pages.router)
     app.include_router(pathways_api.router)
+    app.include_router(pathway_pages.router)
     app.include_router(oauth.router)
     app.include_router(machine_oauth.router)
     app.include_router(ob_api.ob_router)

@@ -24,6 +24,7 @@ from credstack.services.offerings import (
     learning_of,
     offering_report,
 )
+from credstack.services.pathways import pathways_of
 from credstack.services.signup import confirm_email, resend_confirmation, sign_up
 from credstack.web.auth import deps_of
 from credstack.web.problems import Problem
@@ -137,7 +138,11 @@ def learning(request: Request) -> Response:
     with deps.uow() as uow:
         user = uow.accounts.user(session.user_id)
     html = TEMPLATES.get_template("learning.html").render(
-        user=user, items=learning_of(deps, user.id), csrf=session.csrf, now=deps.clock.now()
+        user=user,
+        items=learning_of(deps, user.id),
+        pathways=pathways_of(deps, user.id),
+        csrf=session.csrf,
+        now=deps.clock.now(),
     )
     return HTMLResponse(html)
 
