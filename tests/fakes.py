@@ -1066,6 +1066,13 @@ class MemoryPathwayRepository:
         found = self._store.pathway_learners[learner_id]
         self._store.pathway_learners[learner_id] = dataclasses.replace(found, **changes)
 
+    def has_learners(self) -> bool:
+        return bool(self._store.pathway_learners)
+
+    def learner_ids_for_emails(self, emails: Collection[str]) -> list[str]:
+        users = {u.id for u in self._store.users.values() if u.email in set(emails)}
+        return sorted(p.id for p in self._store.pathway_learners.values() if p.user_id in users)
+
     def mark_due(self, learner_ids: Collection[str], at: dt.datetime) -> None:
         for learner_id in learner_ids:
             if learner_id in self._store.pathway_learners:

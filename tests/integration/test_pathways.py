@@ -22,6 +22,7 @@ from credstack.domain.status import StatusAction
 from credstack.services.accounts import create_token, create_user, set_role
 from credstack.services.achievements import publish_achievement, save_achievement
 from credstack.services.awards import issue_award
+from credstack.services.bulk_awards import issue_awards
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer
 from credstack.services.pathways import learner_pathway, save_pathway, start_pathway
@@ -125,6 +126,21 @@ def test_the_last_component_issues_the_stacked_credential_at_once(
     award(acme, "foundations", email="someone@example.org")
     with acme.uow() as uow:
         assert len(list(uow.awards.list(achievement_id="certificate"))) == 1
+
+
+def test_a_cohort_run_that_issues_the_last_component_stacks_at_once(acme: ServiceDeps) -> None:
+    save(acme, PATHWAY)
+    award(acme, "foundations")
+    award(acme, "charts")
+    learner = start_pathway(acme, user_id(acme), "data-certificate")
+    cohort = [
+        (n, AwardRequest("ethics", Recipient(email=email)))
+        for n, email in enumerate([LEARNER, "x@example.org", "y@example.org"], start=2)
+    ]
+    outcomes = list(issue_awards(acme, "ethics", cohort))
+    assert [o.status for o in outcomes] == ["issued"] * 3
+    with acme.uow() as uow:
+        assert uow.pathways.learner(learner.id).award_id is not None
 
 
 def test_a_learner_holding_everything_is_awarded_on_starting(acme: ServiceDeps) -> None:

@@ -83,11 +83,15 @@ class _Run:
         pool: SigningPool,
         batch_size: int,
         subscribers: list[str] | None = None,
+        pathways: bool = False,
     ) -> None:
         self.deps = deps
         # the organisation's webhooks for "credential.issued", looked up once per run: a run
         # without any writes no events and pays nothing for them
         self.subscribers = subscribers or []
+        # whether anyone is on a pathway (looked up once, likewise): then each batch marks
+        # its recipients' pathway rows due, and settles them after its commit
+        self.pathways = pathways
         self.context = context
         self.pool = pool
         self.batch_size = batch_size
@@ -199,10 +203,26 @@ class _Run:
             try:
                 uow.awards.add_many([award for _, _, award in items])
                 self._record_issued(uow, [award for _, _, award in items])
+                due = self._mark_pathways(uow, [award for _, _, award in items])
                 uow.commit()
             except ConflictError:
                 return [self._commit_one(line, request, award) for line, request, award in items]
+        self._settle_pathways(due)
         return [BulkOutcome(line, "issued", award.id, award.id) for line, _, award in items]
+
+    def _mark_pathways(self, uow: UnitOfWork, awards: list[Award]) -> list[str]:
+        if not self.pathways:
+            return []
+        emails = [a.recipient.email for a in awards if a.recipient.email is not None]
+        due = uow.pathways.learner_ids_for_emails(emails)
+        uow.pathways.mark_due(due, self.deps.clock.now())
+        return due
+
+    def _settle_pathways(self, due: list[str]) -> None:
+        if due:
+            from credstack.services.pathways import settle_pathways  # it issues awards itself
+
+            settle_pathways(self.deps, due)
 
     def _record_issued(self, uow: UnitOfWork, awards: list[Award]) -> None:
         """One ``credential.issued`` event per award, in the batch's own transaction."""
@@ -226,10 +246,12 @@ class _Run:
                 return BulkOutcome(line, "skipped", f"already issued as {prior.id}", prior.id)
             uow.awards.add(award)
             self._record_issued(uow, [award])
+            due = self._mark_pathways(uow, [award])
             try:
                 uow.commit()
             except ConflictError as error:
                 return BulkOutcome(line, "failed", f"not stored: {error}")
+        self._settle_pathways(due)
         return BulkOutcome(line, "issued", award.id, award.id)
 
 
@@ -254,8 +276,9 @@ def issue_awards(
     with deps.uow() as uow:
         context = load_issue_context(uow, deps, achievement_id)
         subscribers = uow.webhooks.subscribers(context.issuer.id, "credential.issued")
+        pathways = uow.pathways.has_learners()
     with signing_pool(CohortSigner(context.template, context.key), workers) as pool:
-        run = _Run(deps, context, pool, batch_size, subscribers)
+        run = _Run(deps, context, pool, batch_size, subscribers, pathways)
         try:
             yield from _stream(run, rows, workers, on_outcome)
         finally:

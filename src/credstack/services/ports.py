@@ -556,6 +556,14 @@ class PathwayRepository(Protocol):
         """The user's, oldest first."""
         ...
 
+    def has_learners(self) -> bool:
+        """Whether anyone is on any pathway (a cohort run asks once)."""
+        ...
+
+    def learner_ids_for_emails(self, emails: Collection[str]) -> builtins.list[str]:
+        """The pathway rows of the people with these e-mail addresses."""
+        ...
+
     def mark_due(self, learner_ids: Collection[str], at: dt.datetime) -> None:
         """These learners' holdings changed at ``at``: look at them (awarded ones too: a
         component lost matters after the award)."""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from credstack.domain.errors import ConflictError, NotFoundError
 from credstack.domain.pathway_records import PathwayEvent, PathwayLearner, StoredPathway
 from credstack.domain.pathways import ComponentLossPolicy, parse_pathway_data, pathway_data
-from credstack.storage.rows import PathwayEventRow, PathwayLearnerRow, PathwayRow
+from credstack.storage.rows import PathwayEventRow, PathwayLearnerRow, PathwayRow, UserRow
 
 __all__ = ["SqlPathwayRepository"]
 
@@ -133,6 +133,20 @@ class SqlPathwayRepository:
             .order_by(PathwayLearnerRow.started_at, PathwayLearnerRow.id)
         )
         return [_learner(row) for row in rows]
+
+    def has_learners(self) -> bool:
+        return self._session.scalars(select(PathwayLearnerRow.id).limit(1)).first() is not None
+
+    def learner_ids_for_emails(self, emails: Collection[str]) -> list[str]:
+        if not emails:
+            return []
+        query = (
+            select(PathwayLearnerRow.id)
+            .join(UserRow, UserRow.id == PathwayLearnerRow.user_id)
+            .where(UserRow.email.in_(sorted(set(emails))))
+            .order_by(PathwayLearnerRow.id)
+        )
+        return list(self._session.scalars(query))
 
     def mark_due(self, learner_ids: Collection[str], at: dt.datetime) -> None:
         if learner_ids:
