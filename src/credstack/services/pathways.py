@@ -18,7 +18,7 @@ import dataclasses
 import datetime as dt
 import decimal
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from credstack.domain.achievements import AchievementSpec, AchievementVersion
 from credstack.domain.awards import Award, AwardRequest, EvidenceItem, Recipient
@@ -48,6 +48,7 @@ __all__ = [
     "list_pathways",
     "pathway_events",
     "pathways_of",
+    "reevaluate_pathway",
     "save_pathway",
     "settle_due_pathways",
     "settle_pathways",
@@ -189,10 +190,21 @@ def holdings_of(uow: UnitOfWork, user_id: str, now: dt.datetime) -> list[HeldCre
     """What the learner holds from this installation: every credential issued to their
     e-mail address, as pathway rules see it (revoked, suspended and expired ones kept, not
     standing, so that a page can say why they do not count)."""
-    user = uow.accounts.user(user_id)
+    return _holdings(uow, uow.accounts.user(user_id).email, now, {})
+
+
+def _holdings(
+    uow: UnitOfWork,
+    email: str,
+    now: dt.datetime,
+    versions: dict[tuple[str, int], AchievementSpec],
+) -> list[HeldCredential]:
     held = []
-    for award in uow.awards.for_email(user.email):
-        spec = uow.achievements.version(award.achievement_id, award.achievement_version).spec
+    for award in uow.awards.for_email(email):
+        key = (award.achievement_id, award.achievement_version)
+        if key not in versions:  # many learners hold the same few: read each once
+            versions[key] = uow.achievements.version(*key).spec
+        spec = versions[key]
         elements = spec.micro_credential
         held.append(
             HeldCredential(
@@ -261,15 +273,47 @@ def learner_pathway(deps: ServiceDeps, pathway_id: str, user_id: str | None) -> 
     return LearnerPathway(stored, learner, progress, route, names)
 
 
+def reevaluate_pathway(deps: ServiceDeps, issuer_id: str, pathway_id: str) -> int:
+    """Look at every learner on the pathway again (after a definition it names changed, or
+    on the provider's request): those who now complete it get the stacked credential, those
+    awarded who no longer do meet the loss policy. Returns how many were looked at."""
+    with deps.uow() as uow:
+        _own(uow, issuer_id, pathway_id)
+        ids = [learner.id for learner in uow.pathways.learners(pathway_id)]
+        uow.pathways.mark_due(ids, deps.clock.now())
+        uow.commit()
+    settle_pathways(deps, ids)
+    return len(ids)
+
+
+#: learners settled in one unit of work: one commit for many (most are not complete)
+_CHUNK = 250
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Complete:
+    """A learner found complete while settling: their credential is issued next."""
+
+    stored: StoredPathway
+    learner: PathwayLearner
+    progress: PathwayProgress
+    email: str
+
+
 def settle_pathways(deps: ServiceDeps, learner_ids: Collection[str]) -> list[Award]:
     """Look at each due learner: issue the stacked credential of those who completed their
     pathway, apply the loss policy to those awarded who no longer have. Returns what was
-    issued."""
+    issued. Learners are read and evaluated ``_CHUNK`` at a time in one unit of work."""
+    ids = list(learner_ids)
     issued = []
-    for learner_id in learner_ids:
-        award = _settle_one(deps, learner_id)
-        if award is not None:
-            issued.append(award)
+    for start in range(0, len(ids), _CHUNK):
+        complete, revoke = _settle_chunk(deps, ids[start : start + _CHUNK])
+        for award_id, name in revoke:
+            _revoke(deps, award_id, name)
+        for found in complete:
+            award = _award(deps, found)
+            if award is not None:
+                issued.append(award)
     return issued
 
 
@@ -279,33 +323,51 @@ def settle_due_pathways(deps: ServiceDeps, limit: int = 100) -> list[Award]:
     return settle_pathways(deps, due)
 
 
-def _settle_one(deps: ServiceDeps, learner_id: str) -> Award | None:
+def _settle_chunk(
+    deps: ServiceDeps, learner_ids: Sequence[str]
+) -> tuple[list[_Complete], list[tuple[str, str]]]:
+    """Evaluate due learners in one unit of work: the marks of those not complete are cleared
+    (and lost components dealt with); those complete and not awarded are returned, with the
+    awards to revoke."""
+    now = deps.clock.now()
+    complete, revoke = [], []
+    versions: dict[tuple[str, int], AchievementSpec] = {}
+    pathways: dict[tuple[str, int], StoredPathway | None] = {}
+    with deps.uow() as uow:
+        for learner_id in learner_ids:
+            learner = uow.pathways.learner(learner_id)
+            seen = learner.check_due_at
+            if seen is None:
+                continue  # settled by another process meanwhile
+            key = (learner.pathway_id, learner.version)
+            if key not in pathways:
+                pathways[key] = uow.pathways.version(*key)
+            stored = pathways[key]
+            assert stored is not None, "a learner's version is never deleted"
+            user = uow.accounts.user(learner.user_id)
+            progress = evaluate_pathway(stored.spec, _holdings(uow, user.email, now, versions), now)
+            if learner.award_id is None and progress.met:
+                complete.append(_Complete(stored, learner, progress, user.email))
+                continue
+            if learner.award_id is not None and not progress.met:
+                award_id = _component_lost(uow, stored, learner, now)
+                if award_id is not None:
+                    revoke.append((award_id, stored.spec.name))
+            uow.pathways.clear_due(learner.id, seen)
+        uow.commit()
+    return complete, revoke
+
+
+def _award(deps: ServiceDeps, found: _Complete) -> Award | None:
+    award = _issue(deps, found.stored, found.learner, found.progress, found.email)
     now = deps.clock.now()
     with deps.uow() as uow:
-        learner = uow.pathways.learner(learner_id)
-        seen = learner.check_due_at
-        if seen is None:
-            return None
-        stored = uow.pathways.version(learner.pathway_id, learner.version)
-        assert stored is not None, "a learner's version is never deleted"
-        held = holdings_of(uow, learner.user_id, now)
-        progress = evaluate_pathway(stored.spec, held, now)
-        email = uow.accounts.user(learner.user_id).email
-        if learner.award_id is not None or not progress.met:
-            revoke = None
-            if learner.award_id is not None and not progress.met:
-                revoke = _component_lost(uow, stored, learner, now)
-            uow.pathways.clear_due(learner.id, seen)
-            uow.commit()
-            if revoke is not None:
-                _revoke(deps, revoke, stored.spec.name)
-            return None
-    award = _issue(deps, stored, learner, progress, email)
-    with deps.uow() as uow:
-        recorded = uow.pathways.record_award(learner.id, award.id, deps.clock.now())
+        recorded = uow.pathways.record_award(found.learner.id, award.id, now)
         if recorded:
-            detail = f"{award.id} from " + ", ".join(held.id for held in progress.counted())
-            event = PathwayEvent(now, "pathways", stored.id, "awarded", learner.id, detail)
+            counted = ", ".join(held.id for held in found.progress.counted())
+            detail = f"{award.id} from {counted}"
+            event = PathwayEvent(now, "pathways", found.stored.id, "awarded", found.learner.id,
+                                 detail)  # fmt: skip
             uow.pathways.record(event)
         uow.commit()
     return award if recorded else None
