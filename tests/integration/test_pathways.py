@@ -249,6 +249,7 @@ def test_the_api_saves_versions_reads_yaml_and_lists_learners(
     start_pathway(acme, user_id(acme), "data-certificate")
     (row,) = client.get(f"{ORG}/pathways/data-certificate/learners").json()
     assert (row["email"], row["complete"], row["missing"]) == (LEARNER, False, ["second", "third"])
+    assert client.post(f"{ORG}/pathways/data-certificate/reevaluate").json() == {"learners": 1}
     log = client.get(f"{ORG}/pathways/data-certificate/events").json()
     assert [e["action"] for e in log] == ["saved", "saved", "started"]
 

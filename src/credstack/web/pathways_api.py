@@ -21,6 +21,7 @@ from credstack.services.pathways import (
     learner_pathway,
     list_pathways,
     pathway_events,
+    reevaluate_pathway,
     save_pathway,
     show_pathway,
 )
@@ -134,6 +135,17 @@ def learners(request: Request, issuer_id: str, pathway_id: str, caller: Caller) 
             }
         )
     return json_response(out)
+
+
+@router.post(
+    "/{pathway_id}/reevaluate",
+    summary="Look at every learner on the pathway again (after a change it depends on)",
+)
+async def reevaluate(request: Request, issuer_id: str, pathway_id: str, caller: Caller) -> Response:
+    require(caller, issuer_id, "achievements:write")
+    deps = deps_of(request)
+    looked_at = await run_in_threadpool(reevaluate_pathway, deps, issuer_id, pathway_id)
+    return json_response({"learners": looked_at})
 
 
 @router.get("/{pathway_id}/events", summary="The pathway's log")
