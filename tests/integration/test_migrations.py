@@ -62,6 +62,11 @@ APP_TABLES = {
     "enrolment_events",
     "rubrics",
     "evidence_submissions",
+    "recognised_issuers",
+    "equivalences",
+    "recognition_changes",
+    "foreign_credentials",
+    "recognition_events",
     "evidence_files",
     "evidence_events",
 }

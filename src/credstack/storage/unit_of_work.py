@@ -24,6 +24,7 @@ from credstack.storage.repositories import (
     SqlOfferingRepository,
     SqlPortfolioRepository,
     SqlQuizRepository,
+    SqlRecognitionRepository,
     SqlSignupRepository,
     SqlStatusListRepository,
     SqlWebhookRepository,
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
     evidence: SqlEvidenceRepository
     offerings: SqlOfferingRepository
     signups: SqlSignupRepository
+    recognition: SqlRecognitionRepository
 
     def __init__(self, sessions: sessionmaker[Session], engine: Engine) -> None:
         self._sessions = sessions
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
         self.evidence = SqlEvidenceRepository(session)
         self.offerings = SqlOfferingRepository(session)
         self.signups = SqlSignupRepository(session)
+        self.recognition = SqlRecognitionRepository(session)
         return self
 
     def __exit__(

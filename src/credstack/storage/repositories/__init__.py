@@ -10,6 +10,7 @@ from credstack.storage.repositories.oauth import SqlOAuthRepository
 from credstack.storage.repositories.offerings import SqlOfferingRepository
 from credstack.storage.repositories.portfolio import SqlPortfolioRepository
 from credstack.storage.repositories.quizzes import SqlQuizRepository
+from credstack.storage.repositories.recognition import SqlRecognitionRepository
 from credstack.storage.repositories.signups import SqlSignupRepository
 from credstack.storage.repositories.status import SqlAuditRepository, SqlStatusListRepository
 from credstack.storage.repositories.webhooks import SqlWebhookRepository
@@ -27,6 +28,7 @@ __all__ = [
     "SqlOfferingRepository",
     "SqlPortfolioRepository",
     "SqlQuizRepository",
+    "SqlRecognitionRepository",
     "SqlSignupRepository",
     "SqlStatusListRepository",
     "SqlWebhookRepository",
