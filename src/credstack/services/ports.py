@@ -710,7 +710,7 @@ class RecognitionRepository(Protocol):
         ...
 
     def issuers_of(self, organisation_id: str) -> builtins.list[RecognisedIssuer]:
-        """The organisation's recognised issuers, oldest first."""
+        """The organisation's recognised issuers, oldest first (the same instant: by id)."""
         ...
 
     def recognising(self, issuer: str) -> builtins.list[RecognisedIssuer]:

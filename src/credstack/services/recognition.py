@@ -17,7 +17,7 @@ import json
 import uuid
 from collections.abc import Mapping
 
-from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from credstack.domain.errors import ConflictError, NotFoundError
 from credstack.domain.holdings import Credit, HeldCredential, HoldingSource
 from credstack.domain.recognition import (
     Equivalence,
@@ -110,9 +110,9 @@ def add_equivalence(
     actor: str,
 ) -> Equivalence:
     """Map a foreign achievement (its id, or an alignment's targetUrl/targetCode) to the
-    organisation's ``achievement_id``. ``InvalidInputError`` for an achievement that is not
-    the organisation's, or neither/both of the foreign forms; ``ConflictError`` for the same
-    mapping twice."""
+    organisation's ``achievement_id``. ``NotFoundError`` for an achievement that is not the
+    organisation's (another organisation's is not found, as everywhere), ``InvalidInputError``
+    for neither/both of the foreign forms, ``ConflictError`` for the same mapping twice."""
     now = deps.clock.now()
     entry = Equivalence(
         str(uuid.uuid4()), organisation_id, achievement_id, now,
@@ -125,9 +125,7 @@ def add_equivalence(
         except NotFoundError:
             own = None
         if own is None or own.issuer_id != organisation_id:
-            raise InvalidInputError(
-                f"achievement: '{achievement_id}' is not one of this organisation's achievements"
-            )
+            raise NotFoundError(f"no achievement '{achievement_id}' in this organisation")
         for existing in uow.recognition.equivalences_of(organisation_id):
             if (existing.achievement_id, existing.foreign_achievement, existing.alignment) == (
                 entry.achievement_id,
