@@ -40,6 +40,14 @@ from credstack.domain.oauth import (
 from credstack.domain.offerings import Enrolment, EnrolmentEvent, EnrolmentStatus, Offering
 from credstack.domain.pathway_records import PathwayEvent, PathwayLearner, StoredPathway
 from credstack.domain.quiz_attempts import Attempt, AttemptState, Quiz, QuizEvent
+from credstack.domain.recognition import (
+    Equivalence,
+    ForeignCredential,
+    RecognisedIssuer,
+    RecognitionChange,
+    RecognitionEvent,
+    Verification,
+)
 from credstack.domain.signups import EmailToken
 from credstack.domain.status import AuditEvent, CredentialState, StatusList
 from credstack.domain.webhooks import (
@@ -145,6 +153,11 @@ class _Store:
     enrolments: dict[str, Enrolment] = dataclasses.field(default_factory=dict)
     enrolment_events: list[EnrolmentEvent] = dataclasses.field(default_factory=list)
     email_tokens: dict[str, EmailToken] = dataclasses.field(default_factory=dict)
+    recognised_issuers: dict[str, RecognisedIssuer] = dataclasses.field(default_factory=dict)
+    equivalences: dict[str, Equivalence] = dataclasses.field(default_factory=dict)
+    recognition_changes: list[RecognitionChange] = dataclasses.field(default_factory=list)
+    foreign_credentials: dict[str, ForeignCredential] = dataclasses.field(default_factory=dict)
+    recognition_events: list[RecognitionEvent] = dataclasses.field(default_factory=list)
     #: (issuer id, name) → (integration, its sealed secrets)
     integrations: dict[tuple[str, str], tuple[Integration, SealedSecrets]] = dataclasses.field(
         default_factory=dict
@@ -648,6 +661,7 @@ def _check_completions(store: _Store) -> None:
         _refers("issuer", event.issuer_id, store.issuers)
         _refers("completion", event.completion_id, store.completions)
     _check_evidence(store)
+    _check_recognition(store)
 
 
 def _check_quizzes(store: _Store) -> None:
@@ -679,6 +693,112 @@ def _check_evidence(store: _Store) -> None:
     for _, event in store.evidence_events:
         _refers("rubric", event.rubric_id, store.rubrics)
         _refers("submission", event.submission_id, store.submissions)
+
+
+def _check_recognition(store: _Store) -> None:
+    entries = list(store.recognised_issuers.values())
+    _unique("organisation and issuer", [(e.organisation_id, e.issuer) for e in entries])
+    for entry in entries:
+        _refers("issuer", entry.organisation_id, store.issuers)
+    for equivalence in store.equivalences.values():
+        _refers("issuer", equivalence.organisation_id, store.issuers)
+        _refers("achievement", equivalence.achievement_id, store.achievements)
+    for change in store.recognition_changes:
+        _refers("issuer", change.organisation_id, store.issuers)
+    credentials = list(store.foreign_credentials.values())
+    _unique("user and key", [(c.user_id, c.key) for c in credentials])
+    for credential in credentials:
+        _refers("user", credential.user_id, store.users)
+    for event in store.recognition_events:
+        _refers("foreign credential", event.credential_id, store.foreign_credentials)
+        _refers("issuer", event.organisation_id, store.issuers)
+
+
+class MemoryRecognitionRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add_issuer(self, entry: RecognisedIssuer) -> None:
+        key = (entry.organisation_id, entry.issuer)
+        if any(
+            (e.organisation_id, e.issuer) == key for e in self._store.recognised_issuers.values()
+        ):
+            raise ConflictError(f"issuer {entry.issuer} is already recognised")
+        self._store.recognised_issuers[entry.id] = entry
+
+    def issuers_of(self, organisation_id: str) -> list[RecognisedIssuer]:
+        found = (e for e in self._store.recognised_issuers.values())
+        return sorted(
+            (e for e in found if e.organisation_id == organisation_id),
+            key=lambda e: (e.created_at, e.id),
+        )
+
+    def recognising(self, issuer: str) -> list[RecognisedIssuer]:
+        return sorted(
+            (e for e in self._store.recognised_issuers.values() if e.issuer == issuer),
+            key=lambda e: (e.created_at, e.id),
+        )
+
+    def remove_issuer(self, entry_id: str) -> None:
+        self._store.recognised_issuers.pop(entry_id, None)
+
+    def add_equivalence(self, entry: Equivalence) -> None:
+        self._store.equivalences[entry.id] = entry
+
+    def equivalences_of(self, organisation_id: str) -> list[Equivalence]:
+        return sorted(
+            (e for e in self._store.equivalences.values() if e.organisation_id == organisation_id),
+            key=lambda e: (e.created_at, e.id),
+        )
+
+    def remove_equivalence(self, entry_id: str) -> None:
+        self._store.equivalences.pop(entry_id, None)
+
+    def record_change(self, change: RecognitionChange) -> None:
+        self._store.recognition_changes.append(change)
+
+    def changes(self, organisation_id: str) -> list[RecognitionChange]:
+        return [c for c in self._store.recognition_changes if c.organisation_id == organisation_id]
+
+    def add_credential(self, credential: ForeignCredential) -> None:
+        key = (credential.user_id, credential.key)
+        if any((c.user_id, c.key) == key for c in self._store.foreign_credentials.values()):
+            raise ConflictError("you have added this credential already")
+        self._store.foreign_credentials[credential.id] = credential
+
+    def credential(self, credential_id: str) -> ForeignCredential | None:
+        return self._store.foreign_credentials.get(credential_id)
+
+    def credentials_of(self, user_id: str) -> list[ForeignCredential]:
+        return sorted(
+            (c for c in self._store.foreign_credentials.values() if c.user_id == user_id),
+            key=lambda c: (c.added_at, c.id),
+        )
+
+    def set_verification(self, credential_id: str, verification: Verification) -> None:
+        stored = self._store.foreign_credentials.get(credential_id)
+        if stored is not None:
+            self._store.foreign_credentials[credential_id] = dataclasses.replace(
+                stored, verification=verification
+            )
+
+    def record(self, event: RecognitionEvent) -> None:
+        self._store.recognition_events.append(event)
+
+    def events(self, credential_id: str) -> list[RecognitionEvent]:
+        return [e for e in self._store.recognition_events if e.credential_id == credential_id]
+
+    def last_decision(self, credential_id: str, organisation_id: str) -> RecognitionEvent | None:
+        return next(
+            (
+                e
+                for e in reversed(self._store.recognition_events)
+                if e.credential_id == credential_id
+                and e.organisation_id == organisation_id
+                and e.action == "decided"
+            ),
+            None,
+        )
 
 
 class MemoryOAuthRepository:
@@ -1332,8 +1452,10 @@ class MemoryUnitOfWork:
     evidence: MemoryEvidenceRepository
     offerings: MemoryOfferingRepository
     signups: MemorySignupRepository
+    recognition: MemoryRecognitionRepository
     completions: MemoryCompletionRepository
     pathways: MemoryPathwayRepository
+    recognition: MemoryRecognitionRepository
 
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -1360,6 +1482,7 @@ class MemoryUnitOfWork:
         self.quizzes = MemoryQuizRepository(work)
         self.completions = MemoryCompletionRepository(work)
         self.pathways = MemoryPathwayRepository(work)
+        self.recognition = MemoryRecognitionRepository(work)
         self.evidence = MemoryEvidenceRepository(work)
         return self
 

@@ -35,6 +35,7 @@ from credstack.services.issuers import create_issuer
 from credstack.services.offerings import OfferingChanges, create_offering, enrol
 from credstack.services.pathways import save_pathway
 from credstack.services.quizzes import create_quiz
+from credstack.services.recognition import add_equivalence, add_recognised_issuer
 from credstack.services.rubrics import create_rubric
 from credstack.services.webhooks import register_webhook
 from credstack.vc import Verdict, verify
@@ -135,6 +136,19 @@ class World:
         enrol(deps, learner.id, earning.id)
         register_integration(deps, "acme", "lms", actor="test")
         self.submission = self._submission(learner.id)
+        self.recognised = {
+            org: add_recognised_issuer(
+                deps, org, issuer=f"did:web:uni.{org}.example", name="Uni", actor="test"
+            ).id
+            for org in ("acme", "globex")
+        }
+        self.equivalences = {
+            org: add_equivalence(
+                deps, org, achievement_id=f"{org}-101", alignment="https://esco.example/s",
+                actor="test",
+            ).id
+            for org in ("acme", "globex")
+        }  # fmt: skip
         self.job = submit_json_job(
             deps, "acme", "token", [AwardItem("acme-101", email="job@acme.example")]
         )
@@ -191,6 +205,10 @@ def call(
         globex_enrolment=world.enrolments["globex"].id,
         acme_earning=world.earning.id,
         acme_submission=world.submission,
+        acme_recognised=world.recognised["acme"],
+        acme_equivalence=world.equivalences["acme"],
+        globex_recognised=world.recognised["globex"],
+        globex_equivalence=world.equivalences["globex"],
     )
     path = path.format(**ids)
     if isinstance(body, str):  # a CSV
@@ -332,6 +350,30 @@ ENDPOINTS = [
     ("PUT", f"{ORG}/rubrics/acme-rubric", RUBRIC, "achievements:write", 200),
     ("GET", f"{ORG}/submissions", None, "awards:read", 200),
     ("POST", f"{ORG}/submissions/{{acme_submission}}/review", REVIEW, "evidence:review", 200),
+    ("GET", f"{ORG}/recognised-issuers", None, "achievements:read", 200),
+    (
+        "POST",
+        f"{ORG}/recognised-issuers",
+        {"issuer": "did:web:college.example", "name": "College"},
+        "achievements:write",
+        201,
+    ),
+    (
+        "DELETE",
+        f"{ORG}/recognised-issuers/{{acme_recognised}}",
+        None,
+        "achievements:write",
+        204,
+    ),
+    ("GET", f"{ORG}/equivalences", None, "achievements:read", 200),
+    (
+        "POST",
+        f"{ORG}/equivalences",
+        {"achievement": "acme-101", "foreignAchievement": "https://uni.example/a/1"},
+        "achievements:write",
+        201,
+    ),
+    ("DELETE", f"{ORG}/equivalences/{{acme_equivalence}}", None, "achievements:write", 204),
 ]
 #: callers and whether they hold each scope in acme
 SCOPES_OF = {
@@ -438,6 +480,9 @@ def test_the_table_covers_every_organisation_route(client: TestClient) -> None:
             None,
         ),
         ("POST", f"{ORG}/offerings", {"achievement": "globex-101"}),
+        ("DELETE", f"{ORG}/recognised-issuers/{{globex_recognised}}", None),
+        ("DELETE", f"{ORG}/equivalences/{{globex_equivalence}}", None),
+        ("POST", f"{ORG}/equivalences", {"achievement": "globex-101", "alignment": "x:y"}),
     ],
 )
 def test_another_organisations_data_is_not_found_even_with_every_scope(

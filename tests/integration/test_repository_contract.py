@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import decimal
 import hashlib
 import uuid
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from credstack.domain.evidence import (
     Submission,
     SubmissionState,
 )
+from credstack.domain.holdings import Credit, CreditUnit
 from credstack.domain.issuers import Address, Issuer, SigningKeyRecord
 from credstack.domain.oauth import (
     AuthorizationCode,
@@ -52,6 +54,15 @@ from credstack.domain.quiz_attempts import (
     QuizOutcome,
 )
 from credstack.domain.quizzes import QuizSpec
+from credstack.domain.recognition import (
+    Equivalence,
+    ForeignCredential,
+    RecognisedIssuer,
+    RecognitionChange,
+    RecognitionEvent,
+    Verification,
+    VerificationCheck,
+)
 from credstack.domain.rubrics import RubricSpec
 from credstack.domain.signups import CONFIRM, EmailToken
 from credstack.domain.status import AuditEvent, CredentialState, StatusAction, StatusList
@@ -1722,5 +1733,131 @@ def test_evidence_events_come_back_by_time_and_must_name_what_exists(
         ]
         assert uow.evidence.events("other") == []
         uow.evidence.record(EvidenceEvent(T0, "user u-1", "submitted", "rubric-1", "no-such"))
+        with pytest.raises(ConflictError):
+            uow.commit()
+
+
+# --- recognition -----------------------------------------------------------------------------
+
+FOREIGN = "did:key:z6MkforeignIssuer"
+
+
+def verification_at(at: dt.datetime, outcome: str = "passed") -> Verification:
+    return Verification(at, "valid", (VerificationCheck("proof", outcome, "signed"),))
+
+
+def foreign_of(id: str = "fc-1", user_id: str = "u-1", key: str = "k" * 64) -> ForeignCredential:
+    return ForeignCredential(
+        id=id,
+        user_id=user_id,
+        key=key,
+        text='{"id": "urn:x"}',
+        credential={"id": "urn:x", "issuer": {"id": FOREIGN, "name": "Elsewhere"}},
+        source="the file x.json",
+        added_at=T0,
+        verification=verification_at(T0),
+    )
+
+
+def seed_recognition(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        uow.accounts.add_user(User("u-1", "ann@example.org", "Ann", None, False, T0))
+        uow.accounts.add_user(User("u-2", "bob@example.org", "Bob", None, False, T0))
+        uow.commit()
+
+
+def test_recognised_issuers_and_equivalences_are_kept_per_organisation(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seed_recognition(uow_factory)
+    later = T0 + dt.timedelta(minutes=1)
+    first = RecognisedIssuer("ri-1", ISSUER, FOREIGN, "Elsewhere", T0, "a note")
+    second = RecognisedIssuer("ri-2", ISSUER, "https://other.example/issuer", "Other", later)
+    by_id = Equivalence("eq-1", ISSUER, ACHIEVEMENT, T0, foreign_achievement="urn:foreign:1")
+    by_skill = Equivalence(
+        "eq-2", ISSUER, ACHIEVEMENT, later, alignment="http://data.europa.eu/esco/skill/x",
+        credits=Credit(decimal.Decimal("2.5"), CreditUnit.ECTS),
+    )  # fmt: skip
+    with uow_factory() as uow:
+        uow.recognition.add_issuer(second)
+        uow.recognition.add_issuer(first)
+        uow.recognition.add_equivalence(by_skill)
+        uow.recognition.add_equivalence(by_id)
+        uow.recognition.record_change(
+            RecognitionChange(T0, "u-9", ISSUER, "issuer.added", "ri-1", "{}")
+        )
+        uow.recognition.record_change(
+            RecognitionChange(T0, "u-9", ISSUER, "issuer.added", "ri-2", "{}")
+        )
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.recognition.issuers_of(ISSUER) == [first, second]
+        assert uow.recognition.issuers_of("elsewhere") == []
+        assert uow.recognition.recognising(FOREIGN) == [first]
+        assert uow.recognition.equivalences_of(ISSUER) == [by_id, by_skill]
+        assert [c.subject_id for c in uow.recognition.changes(ISSUER)] == ["ri-1", "ri-2"]
+        uow.recognition.remove_issuer("ri-1")
+        uow.recognition.remove_equivalence("eq-2")
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.recognition.issuers_of(ISSUER) == [second]
+        assert uow.recognition.equivalences_of(ISSUER) == [by_id]
+        with pytest.raises(ConflictError):  # noqa: PT012 (SQL: on add, memory: at commit)
+            uow.recognition.add_issuer(dataclasses.replace(second, id="ri-3"))
+            uow.commit()
+
+
+def test_recognition_settings_must_name_what_exists(uow_factory: UnitOfWorkFactory) -> None:
+    seed_recognition(uow_factory)
+    with uow_factory() as uow:
+        uow.recognition.add_equivalence(
+            Equivalence("eq-1", ISSUER, "no-such", T0, foreign_achievement="urn:foreign:1")
+        )
+        with pytest.raises(ConflictError):
+            uow.commit()
+
+
+def test_foreign_credentials_their_verification_and_log(uow_factory: UnitOfWorkFactory) -> None:
+    seed_recognition(uow_factory)
+    stored = foreign_of()
+    with uow_factory() as uow:
+        uow.recognition.add_credential(stored)
+        uow.recognition.add_credential(foreign_of("fc-2", "u-2"))  # the same key, another user
+        uow.recognition.record(RecognitionEvent(T0, "u-1", "fc-1", "added", "added from x"))
+        uow.recognition.record(
+            RecognitionEvent(
+                T0, "credstack", "fc-1", "decided", "counted: by id", ISSUER, True,
+                frozenset({ACHIEVEMENT}), (Credit(decimal.Decimal("3"), CreditUnit.CREDITS),),
+            )
+        )  # fmt: skip
+        uow.recognition.record(
+            RecognitionEvent(T0, "credstack", "fc-1", "decided", "not counted", ISSUER, False)
+        )
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.recognition.credential("fc-1") == stored
+        assert uow.recognition.credential("nothing") is None
+        assert [c.id for c in uow.recognition.credentials_of("u-1")] == ["fc-1"]
+        events = uow.recognition.events("fc-1")
+        assert [e.action for e in events] == ["added", "decided", "decided"]
+        assert events[1].counts_as == {ACHIEVEMENT}
+        assert events[1].credits == (Credit(decimal.Decimal("3"), CreditUnit.CREDITS),)
+        last = uow.recognition.last_decision("fc-1", ISSUER)
+        assert last is not None
+        assert last.why == "not counted"
+        assert uow.recognition.last_decision("fc-2", ISSUER) is None
+        again = verification_at(T0 + dt.timedelta(days=2), "failed")
+        uow.recognition.set_verification("fc-1", again)
+        uow.commit()
+    with uow_factory() as uow:
+        found = uow.recognition.credential("fc-1")
+        assert found is not None
+        assert found.verification == again
+        with pytest.raises(ConflictError):  # noqa: PT012 (SQL: on add, memory: at commit)
+            uow.recognition.add_credential(foreign_of("fc-3"))  # u-1 has that key already
+            uow.commit()
+    with uow_factory() as uow:
+        uow.recognition.record(RecognitionEvent(T0, "u-1", "no-such", "added", "x"))
         with pytest.raises(ConflictError):
             uow.commit()

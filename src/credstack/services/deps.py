@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from credstack.services.ports import Clock, KeyVault, Mailer, UnitOfWorkFactory
+from credstack.vc.fetching import Fetcher
 
 __all__ = ["DEFAULT_PUBLIC_URL", "ServiceDeps", "SystemClock"]
 
@@ -44,6 +45,10 @@ class ServiceDeps:
     #: sends e-mail (sign-up confirmations); ``None``: no SMTP server is set, and what needs
     #: e-mail is refused with a clear message rather than done without it
     mailer: Mailer | None = None
+    #: reads what verifying another issuer's credential needs (its DID document, status
+    #: list) and a credential a learner links to; ``None``: offline, such checks are "not
+    #: checked" and links are refused (``web.create_app`` sets the server's fetcher here)
+    fetcher: Fetcher | None = None
 
     @property
     def public_url(self) -> str:

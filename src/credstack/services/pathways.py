@@ -39,6 +39,7 @@ from credstack.domain.status import StatusAction
 from credstack.services.awards import issue_award
 from credstack.services.deps import ServiceDeps
 from credstack.services.ports import UnitOfWork
+from credstack.services.recognition import recognised_holdings
 
 __all__ = [
     "LearnerPathway",
@@ -261,11 +262,13 @@ def learner_pathway(deps: ServiceDeps, pathway_id: str, user_id: str | None) -> 
         latest = uow.pathways.latest(pathway_id)
         if latest is None:
             raise NotFoundError(f"no pathway '{pathway_id}'")
+    recognised = [] if user_id is None else recognised_holdings(deps, user_id, latest.issuer_id)
+    with deps.uow() as uow:
         learner = None if user_id is None else uow.pathways.learner_of(pathway_id, user_id)
         stored = latest
         if learner is not None:
             stored = uow.pathways.version(pathway_id, learner.version) or latest
-        held = [] if user_id is None else holdings_of(uow, user_id, now)
+        held = [] if user_id is None else holdings_of(uow, user_id, now) + recognised
         catalogue = catalogue_of(uow, stored.issuer_id)
     progress = evaluate_pathway(stored.spec, held, now)
     route = shortest_route(progress, catalogue)
@@ -333,6 +336,7 @@ def _settle_chunk(
     complete, revoke = [], []
     versions: dict[tuple[str, int], AchievementSpec] = {}
     pathways: dict[tuple[str, int], StoredPathway | None] = {}
+    recognised = _recognised(deps, learner_ids)
     with deps.uow() as uow:
         for learner_id in learner_ids:
             learner = uow.pathways.learner(learner_id)
@@ -345,7 +349,9 @@ def _settle_chunk(
             stored = pathways[key]
             assert stored is not None, "a learner's version is never deleted"
             user = uow.accounts.user(learner.user_id)
-            progress = evaluate_pathway(stored.spec, _holdings(uow, user.email, now, versions), now)
+            held = _holdings(uow, user.email, now, versions)
+            held += recognised.get((learner.user_id, stored.issuer_id), [])
+            progress = evaluate_pathway(stored.spec, held, now)
             if learner.award_id is None and progress.met:
                 complete.append(_Complete(stored, learner, progress, user.email))
                 continue
@@ -356,6 +362,23 @@ def _settle_chunk(
             uow.pathways.clear_due(learner.id, seen)
         uow.commit()
     return complete, revoke
+
+
+def _recognised(
+    deps: ServiceDeps, learner_ids: Sequence[str]
+) -> dict[tuple[str, str], list[HeldCredential]]:
+    """The recognised foreign credentials of the learners who have any, by (user, the
+    pathway's organisation): read before the settling unit of work, since recognising may
+    verify again and log (units of work of their own)."""
+    wanted = set()
+    with deps.uow() as uow:
+        for learner_id in learner_ids:
+            learner = uow.pathways.learner(learner_id)
+            if uow.recognition.credentials_of(learner.user_id):
+                stored = uow.pathways.version(learner.pathway_id, learner.version)
+                if stored is not None:
+                    wanted.add((learner.user_id, stored.issuer_id))
+    return {key: recognised_holdings(deps, *key) for key in sorted(wanted)}
 
 
 def _award(deps: ServiceDeps, found: _Complete) -> Award | None:

@@ -30,6 +30,14 @@ from credstack.domain.oauth import (
 from credstack.domain.offerings import Enrolment, EnrolmentEvent, Offering
 from credstack.domain.pathway_records import PathwayEvent, PathwayLearner, StoredPathway
 from credstack.domain.quiz_attempts import Attempt, Quiz, QuizEvent
+from credstack.domain.recognition import (
+    Equivalence,
+    ForeignCredential,
+    RecognisedIssuer,
+    RecognitionChange,
+    RecognitionEvent,
+    Verification,
+)
 from credstack.domain.signups import EmailToken
 from credstack.domain.status import AuditEvent, CredentialState, StatusList
 from credstack.domain.webhooks import Delivery, Event, SealedSecrets, SendResult, Subscription
@@ -52,6 +60,7 @@ __all__ = [
     "PathwayRepository",
     "PortfolioRepository",
     "QuizRepository",
+    "RecognitionRepository",
     "SignupRepository",
     "StatusListRepository",
     "UnitOfWork",
@@ -64,6 +73,61 @@ __all__ = [
 class Clock(Protocol):
     def now(self) -> dt.datetime:
         """The current time, timezone-aware."""
+        ...
+
+
+class RecognitionRepository(Protocol):
+    """Recognised issuers and equivalences (per organisation) with their change log; learners'
+    foreign credentials (PERSONAL DATA) with their log of verifications and decisions."""
+
+    def add_issuer(self, entry: RecognisedIssuer) -> None:
+        """``ConflictError`` when the organisation already recognises that issuer id."""
+        ...
+
+    def issuers_of(self, organisation_id: str) -> builtins.list[RecognisedIssuer]:
+        """The organisation's recognised issuers, oldest first (the same instant: by id)."""
+        ...
+
+    def recognising(self, issuer: str) -> builtins.list[RecognisedIssuer]:
+        """Every organisation's entry for the issuer id ``issuer``, oldest first."""
+        ...
+
+    def remove_issuer(self, entry_id: str) -> None: ...
+
+    def add_equivalence(self, entry: Equivalence) -> None: ...
+
+    def equivalences_of(self, organisation_id: str) -> builtins.list[Equivalence]:
+        """The organisation's equivalences, oldest first."""
+        ...
+
+    def remove_equivalence(self, entry_id: str) -> None: ...
+
+    def record_change(self, change: RecognitionChange) -> None: ...
+
+    def changes(self, organisation_id: str) -> builtins.list[RecognitionChange]:
+        """The organisation's change log, in the order written."""
+        ...
+
+    def add_credential(self, credential: ForeignCredential) -> None:
+        """``ConflictError`` when the learner already added it (same ``key``)."""
+        ...
+
+    def credential(self, credential_id: str) -> ForeignCredential | None: ...
+
+    def credentials_of(self, user_id: str) -> builtins.list[ForeignCredential]:
+        """The learner's foreign credentials, the first added first."""
+        ...
+
+    def set_verification(self, credential_id: str, verification: Verification) -> None: ...
+
+    def record(self, event: RecognitionEvent) -> None: ...
+
+    def events(self, credential_id: str) -> builtins.list[RecognitionEvent]:
+        """The credential's log, in the order written."""
+        ...
+
+    def last_decision(self, credential_id: str, organisation_id: str) -> RecognitionEvent | None:
+        """The newest ``decided`` event of that organisation about that credential."""
         ...
 
 
@@ -852,6 +916,9 @@ class UnitOfWork(Protocol):
 
     @property
     def signups(self) -> SignupRepository: ...
+
+    @property
+    def recognition(self) -> RecognitionRepository: ...
 
     @property
     def completions(self) -> CompletionRepository: ...

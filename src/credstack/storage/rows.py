@@ -41,9 +41,11 @@ __all__ = [
     "EmailTokenRow",
     "EnrolmentEventRow",
     "EnrolmentRow",
+    "EquivalenceRow",
     "EvidenceEventRow",
     "EvidenceFileRow",
     "EvidenceSubmissionRow",
+    "ForeignCredentialRow",
     "IntegrationRow",
     "IssuerRow",
     "MembershipRow",
@@ -58,6 +60,9 @@ __all__ = [
     "QuizAttemptRow",
     "QuizEventRow",
     "QuizRow",
+    "RecognisedIssuerRow",
+    "RecognitionChangeRow",
+    "RecognitionEventRow",
     "RubricRow",
     "SigningKeyRow",
     "StatusListRow",
@@ -721,6 +726,90 @@ class EvidenceEventRow(Base):
         ForeignKey("evidence_submissions.id"), index=True
     )
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class RecognisedIssuerRow(Base):
+    """An issuer whose credentials an organisation recognises (``domain.recognition``):
+    ``issuer`` is its id as credentials name it (a DID or URL)."""
+
+    __tablename__ = "recognised_issuers"
+    __table_args__ = (UniqueConstraint("issuer_id", "issuer"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class EquivalenceRow(Base):
+    """A foreign achievement (by id, or by an alignment's targetUrl/targetCode) that stands
+    for one of the organisation's achievements; the credit to count (a decimal as text and
+    its unit), when the equivalence names it."""
+
+    __tablename__ = "equivalences"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    achievement_id: Mapped[str] = mapped_column(ForeignKey("achievements.id"))
+    foreign_achievement: Mapped[str | None] = mapped_column(String(2000))
+    alignment: Mapped[str | None] = mapped_column(String(2000))
+    credit_amount: Mapped[str | None] = mapped_column(String(32))
+    credit_unit: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class RecognitionChangeRow(Base):
+    """Append-only: every change of an organisation's recognised issuers and equivalences
+    (who, when, what). PERSONAL DATA: the actor (a user id)."""
+
+    __tablename__ = "recognition_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(36))
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class ForeignCredentialRow(Base):
+    """PERSONAL DATA: a credential issued elsewhere that a learner added: its text as received
+    (JSON or JWS), the document read from it, where it came from, and the last verification
+    (``domain.recognition.Verification.data``). ``key`` (a SHA-256) keeps one copy per
+    learner."""
+
+    __tablename__ = "foreign_credentials"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    credential: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(2000))
+    added_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    verification: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RecognitionEventRow(Base):
+    """Append-only, PERSONAL DATA: a foreign credential added, verified again, and each
+    organisation's recognition decision when it changes (what it counts as, the credit, why)."""
+
+    __tablename__ = "recognition_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    credential_id: Mapped[str] = mapped_column(ForeignKey("foreign_credentials.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    issuer_id: Mapped[str | None] = mapped_column(ForeignKey("issuers.id"))
+    counted: Mapped[bool | None] = mapped_column(Boolean)
+    counts_as: Mapped[list[Any]] = mapped_column(JSON)
+    credits: Mapped[list[Any]] = mapped_column(JSON)
+    why: Mapped[str] = mapped_column(Text)
 
 
 class PathwayRow(Base):

@@ -26,6 +26,7 @@ from credstack.storage.repositories import (
     SqlPathwayRepository,
     SqlPortfolioRepository,
     SqlQuizRepository,
+    SqlRecognitionRepository,
     SqlSignupRepository,
     SqlStatusListRepository,
     SqlWebhookRepository,
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
     evidence: SqlEvidenceRepository
     offerings: SqlOfferingRepository
     signups: SqlSignupRepository
+    recognition: SqlRecognitionRepository
     completions: SqlCompletionRepository
     pathways: SqlPathwayRepository
 
@@ -79,6 +81,7 @@ class SqlUnitOfWork:
         self.evidence = SqlEvidenceRepository(session)
         self.offerings = SqlOfferingRepository(session)
         self.signups = SqlSignupRepository(session)
+        self.recognition = SqlRecognitionRepository(session)
         self.completions = SqlCompletionRepository(session)
         self.pathways = SqlPathwayRepository(session)
         return self

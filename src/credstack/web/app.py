@@ -8,6 +8,7 @@ and turn what comes back (or the error) into HTTP. ``app_from_settings`` is what
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import gc
 import logging
@@ -35,6 +36,7 @@ from credstack.web import (
     completions_api,
     evidence_api,
     evidence_pages,
+    foreign_credential_pages,
     issuer_api,
     learner_pages,
     machine_oauth,
@@ -48,6 +50,7 @@ from credstack.web import (
     public,
     quiz_pages,
     quizzes_api,
+    recognition_api,
     vc_api,
     verify_page,
     webhooks_api,
@@ -134,6 +137,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.webhook_dispatcher = dispatcher
+    if fetcher is not None and deps.fetcher is None:
+        # the services verify learners' foreign credentials with the server's fetcher too
+        deps = dataclasses.replace(deps, fetcher=fetcher)
     app.state.deps = deps
     app.state.clock = clock
     app.state.fetcher = fetcher
@@ -166,6 +172,8 @@ def create_app(
     app.include_router(quiz_pages.router)
     app.include_router(evidence_api.router)
     app.include_router(evidence_pages.router)
+    app.include_router(recognition_api.router)
+    app.include_router(foreign_credential_pages.router)
     app.include_router(pathways_api.router)
     app.include_router(pathway_pages.router)
     app.include_router(oauth.router)

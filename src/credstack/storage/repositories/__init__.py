@@ -12,6 +12,7 @@ from credstack.storage.repositories.offerings import SqlOfferingRepository
 from credstack.storage.repositories.pathways import SqlPathwayRepository
 from credstack.storage.repositories.portfolio import SqlPortfolioRepository
 from credstack.storage.repositories.quizzes import SqlQuizRepository
+from credstack.storage.repositories.recognition import SqlRecognitionRepository
 from credstack.storage.repositories.signups import SqlSignupRepository
 from credstack.storage.repositories.status import SqlAuditRepository, SqlStatusListRepository
 from credstack.storage.repositories.webhooks import SqlWebhookRepository
@@ -31,6 +32,7 @@ __all__ = [
     "SqlPathwayRepository",
     "SqlPortfolioRepository",
     "SqlQuizRepository",
+    "SqlRecognitionRepository",
     "SqlSignupRepository",
     "SqlStatusListRepository",
     "SqlWebhookRepository",
