@@ -22,6 +22,7 @@ from credstack.domain.accounts import Role
 from credstack.domain.achievements import AchievementSpec
 from credstack.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from credstack.domain.holdings import Credit, CreditUnit, HoldingSource
+from credstack.domain.pathways import parse_pathway_data
 from credstack.ob.identity import identity_hash
 from credstack.ob.microcredential import extension_context
 from credstack.services.accounts import create_token, create_user, set_role
@@ -34,6 +35,7 @@ from credstack.services.foreign_credentials import (
     reverify,
 )
 from credstack.services.issuers import create_issuer
+from credstack.services.pathways import save_pathway, start_pathway
 from credstack.services.recognition import (
     add_equivalence,
     add_recognised_issuer,
@@ -42,7 +44,15 @@ from credstack.services.recognition import (
     recognitions_of,
     remove_recognised_issuer,
 )
-from credstack.vc import Ed25519KeyPair, MappingFetcher, bake, did_key_for, sign_credential
+from credstack.vc import (
+    Ed25519KeyPair,
+    MappingFetcher,
+    Verdict,
+    bake,
+    did_key_for,
+    sign_credential,
+    verify,
+)
 from credstack.vc.status_list import MIN_LIST_BITS, set_bit, status_list_credential
 from credstack.web import create_app
 from tests.fakes import FixedClock
@@ -587,3 +597,45 @@ def test_a_learner_or_assessor_may_not_change_the_settings(
     # a signed-in learner's session is no API credential
     sign_in(client)
     assert client.get(f"{ORG}/acme/equivalences").status_code == 401
+
+
+# --- counting toward a pathway --------------------------------------------------------------
+
+
+def test_a_recognised_credential_completes_a_pathway_and_travels_in_its_bundle(
+    client: TestClient, world: World, clock: FixedClock
+) -> None:
+    """Another issuer's credential, recognised as acme-101, is the pathway's one component:
+    adding it issues acme's stacked credential at once, and the CLR bundle carries both, the
+    foreign one with its own proof."""
+    spec = parse_pathway_data(
+        {
+            "id": "acme-cert",
+            "name": "Acme certificate",
+            "target": "acme-102",
+            "requirements": {"id": "core", "credential": "acme-101"},
+        }
+    )
+    save_pathway(world.deps, "acme", spec, actor="olga")
+    learner = start_pathway(world.deps, world.learner, "acme-cert")
+    assert learner.award_id is None
+    world.add(foreign_credential())  # recognised: counts as acme-101
+    with world.deps.uow() as uow:
+        stacked = uow.pathways.learner(learner.id).award_id
+        assert stacked is not None
+        evidence = json.loads(uow.awards.get(stacked).credential)["evidence"]
+    assert [e["name"] for e in evidence] == ["Statistics 101"]
+
+    sign_in(client)
+    page = client.get("/pathways/acme-cert").text
+    assert "(recognised, from did:key:" in page
+    bundle = client.get("/pathways/acme-cert/clr")
+    assert bundle.status_code == 200, bundle.text
+    assert bundle.headers["content-disposition"].startswith("attachment")
+    document = bundle.json()
+    later = clock.now() + dt.timedelta(minutes=1)
+    assert verify(document, now=later).verdict is Verdict.VALID
+    embedded = document["credentialSubject"]["verifiableCredential"]
+    assert [c["credentialSubject"]["achievement"]["name"] for c in embedded][1] == "Statistics 101"
+    foreign = verify(embedded[1], now=later, fetcher=world.fetcher)
+    assert foreign.verdict is Verdict.VALID, foreign.to_dict()

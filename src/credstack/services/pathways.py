@@ -54,6 +54,7 @@ __all__ = [
     "settle_due_pathways",
     "settle_pathways",
     "show_pathway",
+    "stacked_bundle",
     "start_pathway",
 ]
 
@@ -274,6 +275,30 @@ def learner_pathway(deps: ServiceDeps, pathway_id: str, user_id: str | None) -> 
     route = shortest_route(progress, catalogue)
     names = {achievement: entry.name for achievement, entry in catalogue.items()}
     return LearnerPathway(stored, learner, progress, route, names)
+
+
+def stacked_bundle(deps: ServiceDeps, pathway_id: str, user_id: str) -> str:
+    """The learner's CLR 2.0 bundle of the pathway: the stacked credential with the
+    components it was built from (this installation's awards, and recognised credentials
+    from elsewhere, each as signed by its issuer), signed by the pathway's organisation.
+    ``NotFoundError`` until the learner has the stacked credential."""
+    from credstack.services.clr_bundles import clr_for  # it signs: an adapter-facing service
+
+    view = learner_pathway(deps, pathway_id, user_id)
+    if view.learner is None or view.learner.award_id is None:
+        raise NotFoundError("you do not have this pathway's credential yet")
+    with deps.uow() as uow:
+        email = uow.accounts.user(user_id).email
+        extra = []
+        for held in view.progress.counted():
+            if held.source is HoldingSource.RECOGNISED:
+                foreign = uow.recognition.credential(held.id)
+                if foreign is not None:
+                    extra.append(foreign.credential)
+    own = [h.id for h in view.progress.counted() if h.source is HoldingSource.AWARD]
+    return clr_for(
+        deps, view.pathway.issuer_id, email, view.learner.award_id, own, extra_components=extra
+    )
 
 
 def reevaluate_pathway(deps: ServiceDeps, issuer_id: str, pathway_id: str) -> int:

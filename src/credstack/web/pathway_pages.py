@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from credstack.services.pathways import learner_pathway, start_pathway
+from credstack.services.pathways import learner_pathway, stacked_bundle, start_pathway
 from credstack.web.auth import deps_of
 from credstack.web.pathway_graph import pathway_svg
 from credstack.web.public import TEMPLATES
@@ -44,6 +44,15 @@ def pathway_page(request: Request, pathway_id: str) -> Response:
         path=request.url.path,
     )
     return HTMLResponse(html)
+
+
+@router.get("/clr", summary="Your stacked credential with its components: a CLR 2.0 bundle")
+def bundle(request: Request, pathway_id: str) -> Response:
+    session = _cookies(request).signed_in(request)
+    text = stacked_bundle(deps_of(request), pathway_id, session.user_id)
+    disposition = f'attachment; filename="{pathway_id}-clr.json"'
+    return Response(text, media_type="application/vc+ld+json",
+                    headers={"Content-Disposition": disposition})  # fmt: skip
 
 
 @router.post("/start", summary="Start the pathway (what you hold counts at once)")
