@@ -106,7 +106,7 @@ def test_dev_demo_runs_the_main_job(tmp_path: Path) -> None:
             assert "Demo Academy" in browser.get("/account").text
         learner = re.search(r"sign in as learner@academy\.example with the password (\S+),", out)
         assert learner is not None
-        _walk_in_as_the_demo_learner(base, learner.group(1))
+        _walk_in_as_the_demo_learner(base, learner.group(1), tmp_path / "out")
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -115,9 +115,11 @@ def test_dev_demo_runs_the_main_job(tmp_path: Path) -> None:
             server.kill()
 
 
-def _walk_in_as_the_demo_learner(base: str, password: str) -> None:
+def _walk_in_as_the_demo_learner(base: str, password: str, out: Path) -> None:
     """The demo's learner signs in, enrols in the visualisation offering and finds its two
-    requirements, the quiz and the dashboard, on "My learning"."""
+    requirements, the quiz and the dashboard, on "My learning"; starts the pathway, where the
+    analysis credential they hold counts, and adds the university's statistics credential,
+    which counts as the academy's own: two of three."""
     with httpx.Client(base_url=base) as browser:
         form = browser.get("/login").text
         csrf = re.search(r'name="csrf" value="([^"]+)"', form)
@@ -134,3 +136,17 @@ def _walk_in_as_the_demo_learner(base: str, password: str) -> None:
         assert "Requirements: 0 of 2 done" in learning
         assert 'href="/quizzes/demo-academy/chart-basics"' in learning
         assert "Your dashboard" in learning
+        pathway = browser.get("/pathways/applied-data").text
+        token = re.search(r'name="csrf" value="([^"]+)"', pathway)
+        assert token is not None
+        browser.post("/pathways/applied-data/start", data={"csrf": token.group(1)})
+        university = (out / "university-of-example-statistics.json").read_bytes()
+        browser.post(
+            "/learning/credentials",
+            data={"csrf": token.group(1)},
+            files={"file": ("statistics.json", university, "application/json")},
+        )
+        progress = browser.get("/pathways/applied-data").text
+        assert "counted: <em>Introduction to Data Analysis</em>" in progress
+        assert "(recognised, from did:key:" in progress
+        assert "(2 of 3 needed)" in progress

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import json
 import secrets
 from importlib import resources
 from pathlib import Path
@@ -25,7 +26,10 @@ from credstack.domain.achievements import Status
 from credstack.domain.awards import AwardRequest, Recipient
 from credstack.domain.errors import ConflictError
 from credstack.domain.offerings import Price
+from credstack.domain.pathways import ComponentLossPolicy
 from credstack.domain.requirements import parse_requirements
+from credstack.ob.awards_v3p0 import OB_V3P0, VC_V2
+from credstack.ob.identity import identity_hash
 from credstack.services import achievements, awards, issuers
 from credstack.services.accounts import create_token, create_user, set_password, set_role
 from credstack.services.achievement_files import parse_definition
@@ -39,11 +43,18 @@ from credstack.services.offerings import (
     list_offerings,
     update_offering,
 )
+from credstack.services.pathway_files import parse_pathway
+from credstack.services.pathways import save_pathway
 from credstack.services.quiz_files import parse_quiz
 from credstack.services.quizzes import create_quiz
+from credstack.services.recognition import (
+    add_equivalence,
+    add_recognised_issuer,
+    list_recognised_issuers,
+)
 from credstack.services.rubric_files import parse_rubric
 from credstack.services.rubrics import create_rubric
-from credstack.vc import Verdict, verify
+from credstack.vc import Ed25519KeyPair, Verdict, did_key_for, sign_credential, verify
 
 ISSUER = "demo-academy"
 _DATA = resources.files("credstack.cli").joinpath("demo_data")
@@ -64,9 +75,21 @@ def _issuer(deps: ServiceDeps) -> None:
     )
 
 
+_DEFINITIONS = (
+    "data-analysis.yaml",
+    "data-visualisation.yaml",
+    "statistics-basics.yaml",
+    "applied-data-certificate.yaml",
+)
+#: the University of Example: another issuer, here only a key (no credstack of its own), whose
+#: statistics credential the academy recognises as its own Statistics Basics
+_UNIVERSITY_SEED = bytes(range(32))
+_UNIVERSITY_ACHIEVEMENT = "https://university.example/achievements/statistics-101"
+
+
 def _definitions(deps: ServiceDeps) -> list[str]:
     ids = []
-    for name in ("data-analysis.yaml", "data-visualisation.yaml"):
+    for name in _DEFINITIONS:
         issuer_id, spec = parse_definition(_DATA.joinpath(name).read_text("utf-8"), source=name)
         version = achievements.save_achievement(deps, issuer_id or ISSUER, spec)
         if version.status is Status.DRAFT:
@@ -112,6 +135,65 @@ def _offering(deps: ServiceDeps, achievement_id: str) -> str:
         title="Open enrolment", price=Price("0", "EUR"), requirements=requirements
     )
     return create_offering(deps, ISSUER, achievement_id, changes).id
+
+
+def _pathway(deps: ServiceDeps, output: Path) -> Path:
+    """The pathway of three (analysis, visualisation, statistics) toward the certificate; the
+    University of Example recognised, its statistics credential mapped to the academy's; the
+    demo learner given the analysis credential, and the university's credential for them
+    written to ``output`` (to upload as a learner would). Kept if made before."""
+    spec = parse_pathway(_DATA.joinpath("applied-data-pathway.yaml").read_text("utf-8"))
+    save_pathway(deps, ISSUER, spec, actor="demo", loss_policy=ComponentLossPolicy.FLAG)
+    key = Ed25519KeyPair.from_seed(_UNIVERSITY_SEED)
+    did = did_key_for(key.public_key)
+    key = key.with_id(f"{did}#{key.public_multibase}", did)
+    if not any(entry.issuer == did for entry in list_recognised_issuers(deps, ISSUER)):
+        add_recognised_issuer(deps, ISSUER, issuer=did, name="University of Example", actor="demo")
+        add_equivalence(deps, ISSUER, achievement_id="statistics-basics",
+                        foreign_achievement=_UNIVERSITY_ACHIEVEMENT, actor="demo")  # fmt: skip
+    with contextlib.suppress(ConflictError):  # given by an earlier run
+        awards.issue_award(
+            deps, AwardRequest("data-analysis", Recipient(email=DEMO_LEARNER, name="Demo Learner"))
+        )
+    path = output / "university-of-example-statistics.json"
+    path.write_text(json.dumps(_university_credential(key), indent=2), "utf-8")
+    return path
+
+
+def _university_credential(key: Ed25519KeyPair) -> dict[str, object]:
+    """The University of Example's OB 3.0 credential to the demo learner (signed here: it
+    stands for a credential from elsewhere)."""
+    salt = "demo"
+    document = {
+        "@context": [VC_V2, OB_V3P0],
+        "id": "urn:uuid:8a0c5d7e-1f2b-4c3d-9e8f-7a6b5c4d3e2f",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": key.controller, "type": ["Profile"], "name": "University of Example"},
+        "validFrom": "2026-06-30T12:00:00Z",
+        "name": "Statistics 101",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "hashed": True,
+                    "identityHash": identity_hash(DEMO_LEARNER, salt),
+                    "identityType": "emailAddress",
+                    "salt": salt,
+                }
+            ],
+            "achievement": {
+                "id": _UNIVERSITY_ACHIEVEMENT,
+                "type": ["Achievement"],
+                "name": "Statistics 101",
+                "description": "Descriptive statistics and probability.",
+                "criteria": {"narrative": "Passed the written exam."},
+            },
+        },
+    }
+    created = dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC)
+    signed: dict[str, object] = sign_credential(document, key, created=created)
+    return signed
 
 
 def _cohort(deps: ServiceDeps, achievement_id: str) -> tuple[int, int, str]:
@@ -177,10 +259,11 @@ def demo(
         fail(f"cannot use {output} for the demo files: {error.strerror}")
     deps = services(ctx)
     _issuer(deps)
-    analysis, visualisation = _definitions(deps)
+    analysis, visualisation, _, _ = _definitions(deps)
     issued, skipped, first = _cohort(deps, analysis)
     singles = _single_awards(deps, visualisation)
     _offering(deps, visualisation)
+    foreign = _pathway(deps, output)
     console.print(f"issuer [bold]{ISSUER}[/] with micro-credentials {analysis}, {visualisation}")
     console.print(
         f"awarded {analysis} to a cohort of {issued + skipped} from a CSV "
@@ -201,6 +284,10 @@ def demo(
     console.print("Check one yourself (any copy, on any machine, offline):")
     console.print(f"  credstack verify {paths[ExportFormat.SVG]}")
     console.print("See everything issued: credstack credential list")
+    console.print(
+        f"A pathway of three toward a certificate: applied-data; {DEMO_LEARNER} holds "
+        f"{analysis} already, and a statistics credential from another issuer is in {foreign}"
+    )
     if report.verdict is not Verdict.VALID:
         raise typer.Exit(1)
     if serve:
@@ -240,6 +327,11 @@ def _serve(deps: ServiceDeps, port: int, award_id: str) -> None:
         f"  earn it as a learner: sign in as {DEMO_LEARNER} with the password "
         f"{learner_password}, enrol, take the quiz and submit a dashboard; then, as "
         f"{DEMO_USER}, review it at {base}/assess"
+    )
+    console.print(
+        f"  stack a certificate: as {DEMO_LEARNER}, open {base}/pathways/applied-data and "
+        f"choose Start; add the university's credential at {base}/learning/credentials; earn "
+        "the visualisation credential as above, and the certificate is issued at once"
     )
     console.print(f"  API token (issuer API, VC API): {token}")
     console.print(f"  API documentation: {base}/docs   (Ctrl-C stops the server)")
