@@ -54,6 +54,7 @@ __all__ = [
     "build_award",
     "credential_id_for",
     "issue_award",
+    "issue_once",
     "list_awards",
     "load_issue_context",
     "prior_award",
@@ -300,6 +301,20 @@ def issue_award(
 
         settle_pathways(deps, due)
     return award
+
+
+def issue_once(deps: ServiceDeps, request: AwardRequest) -> Award:
+    """``issue_award``, or the award issued already under the request's idempotency key: what
+    a settler wants (earning, pathways), since another one may have issued it meanwhile.
+    A clash with an award under another key (the learner has it by hand) is still raised."""
+    try:
+        return issue_award(deps, request)
+    except ConflictError:
+        with deps.uow() as uow:
+            existing = uow.awards.by_source_key(request.achievement_id, request.source_key)
+        if existing is None:
+            raise
+        return existing
 
 
 def renew_award(

@@ -27,7 +27,7 @@ from credstack.domain.awards import (
     Recipient,
     ResultValue,
 )
-from credstack.domain.errors import ConflictError, MailError
+from credstack.domain.errors import MailError
 from credstack.domain.offerings import (
     Enrolment,
     EnrolmentAction,
@@ -44,7 +44,7 @@ from credstack.domain.requirements import (
     evaluate,
     leaves,
 )
-from credstack.services.awards import issue_award
+from credstack.services.awards import issue_once
 from credstack.services.deps import ServiceDeps
 from credstack.services.evidence_outcomes import evidence_outcomes
 from credstack.services.ports import Mail, UnitOfWork
@@ -242,7 +242,7 @@ def _settle_one(deps: ServiceDeps, enrolment_id: str) -> Award | None:
             uow.commit()
             return None
         request = _award_request(standing, email)
-    award = _issue(deps, request)
+    award = issue_once(deps, request)
     now = deps.clock.now()
     with deps.uow() as uow:
         # of settlers racing for one enrolment, one records it, logs it and tells the learner
@@ -275,18 +275,6 @@ def _award_request(standing: Standing, email: str) -> AwardRequest:
         results=tuple(result for outcome in cited for result in outcome.results),
         assessment=offering.assessment or _UNSUPERVISED,
     )
-
-
-def _issue(deps: ServiceDeps, request: AwardRequest) -> Award:
-    try:
-        return issue_award(deps, request)
-    except ConflictError:
-        # issued already (by another settler, or by hand with this enrolment's source id)
-        with deps.uow() as uow:
-            existing = uow.awards.by_source_key(request.achievement_id, request.source_key)
-        if existing is None:
-            raise
-        return existing
 
 
 def _tell(deps: ServiceDeps, standing: Standing, award: Award, email: str) -> None:

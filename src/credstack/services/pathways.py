@@ -36,7 +36,7 @@ from credstack.domain.pathways import (
     shortest_route,
 )
 from credstack.domain.status import StatusAction
-from credstack.services.awards import issue_award
+from credstack.services.awards import issue_once
 from credstack.services.deps import ServiceDeps
 from credstack.services.ports import UnitOfWork
 from credstack.services.recognition import recognised_holdings
@@ -445,14 +445,7 @@ def _issue(
         source_id=f"pathway:{learner.id}",
         evidence=evidence,
     )
-    try:
-        return issue_award(deps, request)
-    except ConflictError:
-        with deps.uow() as uow:
-            existing = uow.awards.by_source_key(request.achievement_id, request.source_key)
-        if existing is None:
-            raise
-        return existing
+    return issue_once(deps, request)
 
 
 def _credential_url(deps: ServiceDeps, held: HeldCredential) -> str | None:
