@@ -360,6 +360,28 @@ def test_help_of_every_command_has_an_example(path: tuple[str, ...]) -> None:
     assert "Example" in result.stdout
 
 
+def test_pathway_save_export_round_trip_and_one_line_errors(cli: Cli, tmp_path: Path) -> None:
+    create_acme(cli)
+    for achievement_id in ("part", "whole"):
+        course = COURSE_YAML.replace("id: course-a", f"id: {achievement_id}")
+        file = write(tmp_path / f"{achievement_id}.yaml", course)
+        cli.ok("achievement", "create", str(file), "--publish")
+    pathway = "id: p\nname: P\ntarget: whole\nrequirements: {id: one, credential: part}\n"
+    path = write(tmp_path / "p.yaml", pathway)
+    assert (
+        "p saved as version 1 (loss policy flag)"
+        in cli.ok("pathway", "save", str(path), "--issuer", "acme").stdout
+    )
+    assert "unchanged: version 1" in cli.ok("pathway", "save", str(path), "--issuer", "acme").stdout
+    exported = cli.ok("pathway", "export", "p", "--issuer", "acme").stdout
+    assert yaml.safe_load(exported)["requirements"]["credential"] == "part"
+    assert "p" in cli.ok("pathway", "list", "--issuer", "acme").stdout
+    assert "looked at 0 learners" in cli.ok("pathway", "reevaluate", "p", "--issuer", "acme").stdout
+    bad = write(tmp_path / "bad.yaml", pathway.replace("credential: part", "credential: nope"))
+    one_line_error(cli("pathway", "save", str(bad), "--issuer", "acme"), "nope")
+    one_line_error(cli("pathway", "export", "q", "--issuer", "acme"), "no pathway 'q'")
+
+
 def test_command_tree_has_every_documented_command() -> None:
     leaves = {" ".join(p) for p, group in PATHS if not group}
     assert leaves == {
@@ -374,6 +396,7 @@ def test_command_tree_has_every_documented_command() -> None:
         "award-job list", "award-job show", "award-job report",
         "webhooks list", "webhooks deliver",
         "integrations create", "integrations list", "integrations rotate", "completions import",
+        "pathway save", "pathway list", "pathway export", "pathway reevaluate",
     }  # fmt: skip
 
 

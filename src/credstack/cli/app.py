@@ -22,6 +22,7 @@ from credstack.cli import (
     completions,
     demo,
     issuers,
+    pathways,
     serve,
     status,
     verify,
@@ -49,6 +50,7 @@ app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.token_app, name="token")
 app.add_typer(award_jobs.app, name="award-job")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(pathways.app, name="pathway")
 app.add_typer(completions.integrations_app, name="integrations")
 app.add_typer(completions.completions_app, name="completions")
 app.command("award")(awards.award)
