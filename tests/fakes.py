@@ -1198,6 +1198,11 @@ class MemoryPathwayRepository:
             if learner_id in self._store.pathway_learners:
                 self._change(learner_id, check_due_at=at)
 
+    def mark_awarded_due(self, at: dt.datetime) -> int:
+        awarded = [p.id for p in self._store.pathway_learners.values() if p.award_id is not None]
+        self.mark_due(awarded, at)
+        return len(awarded)
+
     def due(self, limit: int) -> list[PathwayLearner]:
         found = [p for p in self._store.pathway_learners.values() if p.check_due_at is not None]
         return sorted(found, key=lambda p: (p.check_due_at or p.started_at, p.id))[:limit]

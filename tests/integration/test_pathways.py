@@ -25,7 +25,13 @@ from credstack.services.awards import issue_award
 from credstack.services.bulk_awards import issue_awards
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import create_issuer
-from credstack.services.pathways import learner_pathway, save_pathway, start_pathway
+from credstack.services.pathways import (
+    learner_pathway,
+    save_pathway,
+    settle_due_pathways,
+    start_pathway,
+    sweep_expired,
+)
 from credstack.services.status import change_status
 from credstack.vc import Verdict, verify
 from credstack.web import create_app
@@ -284,3 +290,28 @@ def test_the_pathway_page_draws_progress_and_starts_the_pathway(
     assert '<a href="/pathways/data-certificate">Data certificate</a>: 1 of 3 done' in learning
     assert page.post("/pathways/data-certificate/start", data={"csrf": "x"}).status_code == 403
     assert page.get("/pathways/nope").status_code == 404
+
+
+def test_a_component_that_expires_after_the_award_is_caught_by_the_sweep(
+    acme: ServiceDeps, clock: FixedClock
+) -> None:
+    save(acme, PATHWAY)
+    soon = clock.now() + dt.timedelta(days=1)
+    issue_award(acme, AwardRequest("foundations", Recipient(email=LEARNER), valid_until=soon))
+    award(acme, "charts")
+    award(acme, "ethics")
+    learner = start_pathway(acme, user_id(acme), "data-certificate")
+    assert learner.award_id is not None
+    assert sweep_expired(acme) == 1
+    settle_due_pathways(acme)
+    with acme.uow() as uow:
+        assert uow.pathways.learner(learner.id).flagged is None  # not expired yet: nothing
+    clock.advance(days=2)
+    sweep_expired(acme)
+    settle_due_pathways(acme)
+    with acme.uow() as uow:
+        row = uow.pathways.learner(learner.id)
+        actions = [e.action for e in uow.pathways.events("data-certificate")]
+    assert row.flagged is not None
+    assert row.check_due_at is None
+    assert actions[-1] == "lost_flag"

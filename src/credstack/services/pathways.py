@@ -56,6 +56,7 @@ __all__ = [
     "show_pathway",
     "stacked_bundle",
     "start_pathway",
+    "sweep_expired",
 ]
 
 
@@ -299,6 +300,16 @@ def stacked_bundle(deps: ServiceDeps, pathway_id: str, user_id: str) -> str:
     return clr_for(
         deps, view.pathway.issuer_id, email, view.learner.award_id, own, extra_components=extra
     )
+
+
+def sweep_expired(deps: ServiceDeps) -> int:
+    """Mark due every learner who holds a stacked credential, so that components that have
+    expired since (nothing in the database changes when a date passes) meet the loss policy
+    when next settled. The server's settler runs it every few hours; returns how many."""
+    with deps.uow() as uow:
+        marked = uow.pathways.mark_awarded_due(deps.clock.now())
+        uow.commit()
+    return marked
 
 
 def reevaluate_pathway(deps: ServiceDeps, issuer_id: str, pathway_id: str) -> int:

@@ -633,6 +633,11 @@ class PathwayRepository(Protocol):
         component lost matters after the award)."""
         ...
 
+    def mark_awarded_due(self, at: dt.datetime) -> int:
+        """Mark every learner who has their stacked credential (a component may have expired
+        since: time changes nothing in the database); how many."""
+        ...
+
     def due(self, limit: int) -> builtins.list[PathwayLearner]: ...
 
     def clear_due(self, learner_id: str, seen_due_at: dt.datetime) -> bool:

@@ -157,6 +157,15 @@ class SqlPathwayRepository:
                 .execution_options(synchronize_session=False)
             )
 
+    def mark_awarded_due(self, at: dt.datetime) -> int:
+        result = self._session.execute(
+            update(PathwayLearnerRow)
+            .where(PathwayLearnerRow.award_id.is_not(None))
+            .values(check_due_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def due(self, limit: int) -> list[PathwayLearner]:
         rows = self._session.scalars(
             select(PathwayLearnerRow)
