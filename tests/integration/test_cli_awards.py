@@ -450,7 +450,11 @@ def test_demo_runs_end_to_end_and_again_changes_nothing(cli: Cli, tmp_path: Path
     assert ": valid" in first.stdout
     assert "(5 new, 0 already issued)" in first.stdout
     files = sorted(p.name for p in out.iterdir())
-    assert files == [f"ada-lovelace-data-analysis.{s}" for s in ("json", "jwt", "png", "svg")]
+    assert files == [
+        *(f"ada-lovelace-data-analysis.{s}" for s in ("json", "jwt", "png", "svg")),
+        "university-of-example-statistics.json",  # for the learner to add to the pathway
+    ]
+    assert cli("verify", out / "university-of-example-statistics.json").exit_code == 0
     (verify_line,) = [line for line in first.stdout.splitlines() if "credstack verify " in line]
     shown = Path(verify_line.split("credstack verify ", 1)[1].strip())
     assert shown == out / "ada-lovelace-data-analysis.svg"
@@ -459,11 +463,15 @@ def test_demo_runs_end_to_end_and_again_changes_nothing(cli: Cli, tmp_path: Path
     second = cli.ok("demo", "-o", out)
     assert "(0 new, 5 already issued)" in second.stdout
     assert "to 2 learners (0 new)" in second.stdout
-    assert len(cli.credentials()) == 7
+    # the cohort, two single awards, and the demo learner's analysis credential
+    assert len(cli.credentials()) == 8
     assert {a["id"] for a in cli.ok("achievement", "list", "--json").json()} == {
         "data-analysis",
         "data-visualisation",
+        "statistics-basics",
+        "applied-data-certificate",
     }
+    assert "applied-data" in cli.ok("pathway", "list", "--issuer", "demo-academy").stdout
 
 
 def test_demo_output_that_is_a_file_is_one_line(cli: Cli, tmp_path: Path) -> None:
