@@ -17,7 +17,6 @@ One run on a shared machine: compare figures of the same run.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import tempfile
 import time
 import uuid
@@ -105,7 +104,6 @@ def main() -> None:
         print(f"a cohort of {len(finishers):,} last components: {stacked:,} stacked "
               f"credentials issued in the same run, {took:.1f} s in all "
               f"({took / max(stacked, 1) * 1000:.1f} ms a learner)")  # fmt: skip
-        _ = dt
 
 
 if __name__ == "__main__":
