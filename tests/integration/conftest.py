@@ -8,8 +8,10 @@ PostgreSQL (dropped afterwards), so tests can commit as the real services do.
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -56,9 +58,30 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once for the session: each test's starts as a copy of it
+    (migrating from empty costs a quarter of a second a test; tests/integration/
+    test_migrations.py still migrates from empty)."""
+    from credstack.storage.database import open_database
+
+    path = tmp_path_factory.mktemp("migrated") / "credstack.db"
+    open_database(f"sqlite:///{path}").dispose()
+    return path
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    """Settings for an installation in ``tmp_path`` on the test database."""
+def settings(database_url: str, tmp_path: Path, _migrated_sqlite: Path) -> Settings:
+    """Settings for an installation in ``tmp_path`` on the test database (on SQLite, a copy
+    of the migrated one: what opening it would have made)."""
+    prefix = "sqlite:///"
+    target = Path(database_url.removeprefix(prefix))
+    if database_url.startswith(prefix) and not target.exists():
+        with (
+            closing(sqlite3.connect(_migrated_sqlite)) as source,
+            closing(sqlite3.connect(target)) as copy,
+        ):
+            source.backup(copy)
     return Settings(data_dir=tmp_path / "data", database_url=database_url)
 
 
