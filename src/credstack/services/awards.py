@@ -281,13 +281,14 @@ def issue_award(
         existing = prior_award(uow, request)
         if existing is not None:
             raise duplicate_error(existing)
+        # the recipient's pathways are to be looked at: this may complete one (read before
+        # the insert, whose clash with a racing process must surface at commit, below)
+        due = mark_holdings(uow, request.recipient.email, award.issued_at)
         uow.awards.add(award)
         if audit is not None:
             uow.audit.append(dataclasses.replace(audit, reason=f"{audit.reason} as {award.id}"))
         # the outbox: the event is stored exactly when the award is
         record_event(uow, deps, "credential.issued", award, at=award.issued_at)
-        # and the recipient's pathways are to be looked at: this may complete one
-        due = mark_holdings(uow, request.recipient.email, award.issued_at)
         try:
             uow.commit()
         except ConflictError:

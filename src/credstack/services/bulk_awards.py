@@ -244,9 +244,9 @@ class _Run:
             prior = prior_award(uow, request)
             if prior is not None:
                 return BulkOutcome(line, "skipped", f"already issued as {prior.id}", prior.id)
+            due = self._mark_pathways(uow, [award])  # before the insert: see issue_award
             uow.awards.add(award)
             self._record_issued(uow, [award])
-            due = self._mark_pathways(uow, [award])
             try:
                 uow.commit()
             except ConflictError as error:
