@@ -36,7 +36,7 @@ from credstack.services.award_signing import (
 )
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import signing_key
-from credstack.services.pathway_marks import mark_holdings
+from credstack.services.pathway_marks import mark_holdings, settle_marked
 from credstack.services.ports import UnitOfWork
 from credstack.services.status import (
     PendingSlot,
@@ -297,10 +297,7 @@ def issue_award(
                 f"{request.recipient.identifier} was just awarded '{request.achievement_id}' "
                 "by another process"
             ) from None
-    if due:
-        from credstack.services.pathways import settle_pathways  # it issues awards itself
-
-        settle_pathways(deps, due)
+    settle_marked(deps, due)
     return award
 
 

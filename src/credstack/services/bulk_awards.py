@@ -39,6 +39,7 @@ from credstack.services.awards import (
 )
 from credstack.services.deps import ServiceDeps
 from credstack.services.ids import random_uuids
+from credstack.services.pathway_marks import settle_marked
 from credstack.services.ports import UnitOfWork
 from credstack.services.webhooks import credential_payload, new_event, record_events
 
@@ -207,7 +208,7 @@ class _Run:
                 uow.commit()
             except ConflictError:
                 return [self._commit_one(line, request, award) for line, request, award in items]
-        self._settle_pathways(due)
+        settle_marked(self.deps, due)
         return [BulkOutcome(line, "issued", award.id, award.id) for line, _, award in items]
 
     def _mark_pathways(self, uow: UnitOfWork, awards: list[Award]) -> list[str]:
@@ -217,12 +218,6 @@ class _Run:
         due = uow.pathways.learner_ids_for_emails(emails)
         uow.pathways.mark_due(due, self.deps.clock.now())
         return due
-
-    def _settle_pathways(self, due: list[str]) -> None:
-        if due:
-            from credstack.services.pathways import settle_pathways  # it issues awards itself
-
-            settle_pathways(self.deps, due)
 
     def _record_issued(self, uow: UnitOfWork, awards: list[Award]) -> None:
         """One ``credential.issued`` event per award, in the batch's own transaction."""
@@ -251,7 +246,7 @@ class _Run:
                 uow.commit()
             except ConflictError as error:
                 return BulkOutcome(line, "failed", f"not stored: {error}")
-        self._settle_pathways(due)
+        settle_marked(self.deps, due)
         return BulkOutcome(line, "issued", award.id, award.id)
 
 

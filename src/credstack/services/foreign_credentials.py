@@ -12,7 +12,6 @@ stored: credstack keeps no one's credential but its recipient's.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import json
@@ -30,7 +29,7 @@ from credstack.domain.recognition import (
 )
 from credstack.ob.identity import identity_hash_matches
 from credstack.services.deps import ServiceDeps
-from credstack.services.ports import UnitOfWork
+from credstack.services.pathway_marks import mark_user, settle_marked
 from credstack.services.status_checking import LocalStatusChecker
 from credstack.vc import VCError, sniff_format, unbake
 from credstack.vc import verify as verify_credential
@@ -95,9 +94,9 @@ def add_foreign_credential(
             RecognitionEvent(now, user_id, stored.id, "added", f"added from {source[:500]}")
         )
         uow.recognition.record(_verified_event(stored.id, user_id, verification))
-        due = _mark_pathways(uow, user_id, now)
+        due = mark_user(uow, user_id, now)
         uow.commit()
-    _settle_pathways(deps, due)
+    settle_marked(deps, due)
     return stored
 
 
@@ -122,21 +121,6 @@ def add_foreign_credential_from_url(deps: ServiceDeps, user_id: str, url: str) -
     return add_foreign_credential(deps, user_id, data, source=url)
 
 
-def _mark_pathways(uow: UnitOfWork, user_id: str, at: dt.datetime) -> list[str]:
-    """What the learner holds changed: their pathways are to be looked at (in the same
-    transaction as the change; settled after its commit)."""
-    due = [learner.id for learner in uow.pathways.learners_of_user(user_id)]
-    uow.pathways.mark_due(due, at)
-    return due
-
-
-def _settle_pathways(deps: ServiceDeps, due: list[str]) -> None:
-    if due:
-        from credstack.services.pathways import settle_pathways  # it reads this module's data
-
-        settle_pathways(deps, due)
-
-
 def foreign_credentials_of(deps: ServiceDeps, user_id: str) -> list[ForeignCredential]:
     """The learner's foreign credentials, as last verified, the first added first."""
     with deps.uow() as uow:
@@ -156,9 +140,9 @@ def reverify(
     with deps.uow() as uow:
         uow.recognition.set_verification(credential_id, verification)
         uow.recognition.record(_verified_event(credential_id, actor or user_id, verification))
-        due = _mark_pathways(uow, user_id, deps.clock.now())
+        due = mark_user(uow, user_id, deps.clock.now())
         uow.commit()
-    _settle_pathways(deps, due)
+    settle_marked(deps, due)
     return ForeignCredential(
         stored.id, stored.user_id, stored.key, stored.text, stored.credential,
         stored.source, stored.added_at, verification,

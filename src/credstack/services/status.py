@@ -30,7 +30,7 @@ from credstack.domain.status_indexes import index_for_position
 from credstack.ob.awards_v3p0 import xsd_date_time
 from credstack.services.deps import ServiceDeps
 from credstack.services.issuers import signing_key
-from credstack.services.pathway_marks import mark_holdings
+from credstack.services.pathway_marks import mark_holdings, settle_marked
 from credstack.services.ports import UnitOfWork
 from credstack.services.webhooks import STATUS_EVENTS, record_event
 from credstack.vc import Ed25519KeyPair, sign_credential
@@ -279,10 +279,7 @@ def change_status(
         # credential may have lost a component, or gained one back)
         due = mark_holdings(uow, award.recipient.email, now)
         uow.commit()
-    if due:
-        from credstack.services.pathways import settle_pathways
-
-        settle_pathways(deps, due)
+    settle_marked(deps, due)
     return dataclasses.replace(award, state=state)
 
 
